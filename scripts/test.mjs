@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// The one test command: makes sure the system peers the integration tests use are present
+// (installs them with apt-get when running as root), then builds and tests every package
+// through turbo, and closes with a single "N passed, N failed" line.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const SYSTEM_PEERS = [
+  { bin: 'mosquitto', pkg: 'mosquitto' },
+  { bin: 'mosquitto_sub', pkg: 'mosquitto-clients' },
+  { bin: 'redis-server', pkg: 'redis-server' },
+  { bin: 'chromium', pkg: 'chromium' },
+];
+
+function has(bin) {
+  return spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureSystemPeers() {
+  const missing = SYSTEM_PEERS.filter((p) => !has(p.bin));
+  if (missing.length === 0) return;
+  const pkgs = [...new Set(missing.map((p) => p.pkg))];
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && process.env.MQ_NO_APT !== '1') {
+    console.log(`[test] installing Debian packages: ${pkgs.join(' ')}`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], {
+      stdio: 'inherit',
+      env,
+    });
+    return;
+  }
+  console.log(
+    `\n[test] NOTICE: ${pkgs.join(', ')} not installed and not root: tests that need them are skipped.\n` +
+      `       Install with: sudo apt-get install -y ${pkgs.join(' ')}\n`,
+  );
+}
+
+function collectReports() {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const group of ['packages', 'apps']) {
+    const dir = join(root, group);
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      const file = join(dir, name, '.vitest-report.json');
+      if (!existsSync(file)) continue;
+      const report = JSON.parse(readFileSync(file, 'utf8'));
+      passed += report.numPassedTests ?? 0;
+      failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+      skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    }
+  }
+  return { passed, failed, skipped };
+}
+
+ensureSystemPeers();
+const run = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+});
+const { passed, failed, skipped } = collectReports();
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(run.status === 0 && failed === 0 ? 0 : 1);
