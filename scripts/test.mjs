@@ -3,7 +3,7 @@
 // (installs them with apt-get when running as root), then builds and tests every package
 // through turbo, and closes with a single "N passed, N failed" line.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
