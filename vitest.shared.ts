@@ -7,6 +7,7 @@ export function packageTestConfig(extra: { testTimeout?: number } = {}) {
     ssr: { resolve: { conditions: ['source'] } },
     test: {
       include: ['test/**/*.test.ts'],
+      passWithNoTests: true,
       testTimeout: extra.testTimeout ?? 20_000,
       hookTimeout: 30_000,
     },

@@ -1,0 +1,3 @@
+import { packageTestConfig } from '../../vitest.shared';
+
+export default packageTestConfig({ testTimeout: 60_000 });
