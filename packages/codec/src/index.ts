@@ -1,1 +1,3 @@
-export {};
+export * from './constants.js';
+export * from './errors.js';
+export type * from './packets.js';
