@@ -1,0 +1,28 @@
+/** Everything both entry points (Node and browser) export; only the transport differs. */
+export { BACKOFF_DEFAULTS, type BackoffOptions, backoffDelay } from './backoff.js';
+export {
+  type ClientEvents,
+  type ConnectInfo,
+  type ConnectionState,
+  type EndOptions,
+  MqttClient,
+  type PublishOptions,
+  type ServerDisconnect,
+  type SubscribeOptions,
+  type SubscribeResult,
+  type SubscriptionRequest,
+} from './client.js';
+export {
+  ClientErrorCode,
+  isMqttClientError,
+  MqttClientError,
+  type MqttClientErrorOptions,
+} from './errors.js';
+export type { Message } from './message.js';
+export type { AuthChallenge, ClientOptions, WillOptions } from './options.js';
+export type { PublishResult } from './outgoing.js';
+export { MemoryStore } from './store/memory.js';
+export type { MessageStore, StoredChange, StoredMessage, StoredState } from './store/types.js';
+export type { MessageHandler } from './subscriptions.js';
+export { topicMatches } from './topic-match.js';
+export type { TlsOptions, Transport, TransportFactory, TransportHandlers } from './transports/types.js';

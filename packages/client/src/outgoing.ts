@@ -1,0 +1,394 @@
+import {
+  encodedLength,
+  type Packet,
+  type PublishPacket,
+  type PublishProperties,
+  type QoS,
+  ReasonCode,
+} from '@mq/codec';
+import { ClientErrorCode, MqttClientError } from './errors.js';
+import type { PacketIdAllocator } from './packet-id.js';
+import type { MessageStore, StoredMessage } from './store/types.js';
+import type { OutgoingAliases } from './topic-alias.js';
+
+/** How a publish ended: the acknowledging packet's reason code (0 for QoS 0 once written). */
+export interface PublishResult {
+  topic: string;
+  qos: QoS;
+  packetId: number | undefined;
+  reasonCode: number;
+  reasonString?: string;
+  userProperties?: Array<[string, string]>;
+}
+
+interface Settle {
+  resolve(result: PublishResult): void;
+  reject(error: MqttClientError): void;
+}
+
+/** One accepted outgoing message. QoS 0 ones are never stored; `message.key` is 0 for them. */
+interface Outgoing {
+  message: StoredMessage | (Omit<StoredMessage, 'qos'> & { qos: 0 });
+  settle: Settle | undefined;
+}
+
+/** What the outgoing side needs from the current connection. */
+export interface OutgoingLink {
+  protocolVersion: 3 | 4 | 5;
+  send(packet: Packet): void;
+  /** The v5 server's Receive Maximum, bounded by the client's maxInflight. */
+  window: number;
+  /** The server's Maximum Packet Size (v5), Infinity when unknown. */
+  maximumPacketSize: number;
+  aliases: OutgoingAliases | undefined;
+}
+
+export interface OutgoingEvents {
+  /** A stored message finished (also those restored from a store, which have no promise). */
+  onPublished(result: PublishResult): void;
+  onError(error: MqttClientError): void;
+}
+
+/**
+ * Outgoing QoS 0/1/2 flows of the session. `#queue` holds accepted messages not yet sent;
+ * `#inflight` holds sent QoS 1/2 messages awaiting their acknowledgement, by packet id.
+ * Each state change is written to the store so a restarted process resumes where it stopped.
+ */
+export class OutgoingFlows {
+  #queue: Outgoing[] = [];
+  #inflight = new Map<number, Outgoing>();
+  #store: MessageStore;
+  #ids: PacketIdAllocator;
+  #events: OutgoingEvents;
+  #link: OutgoingLink | undefined;
+  #lastKey = 0;
+  #idleWaiters: Array<() => void> = [];
+  /** Peak number of QoS 1/2 publishes in flight on one connection (for tests and metrics). */
+  peakInflight = 0;
+
+  constructor(store: MessageStore, ids: PacketIdAllocator, events: OutgoingEvents) {
+    this.#store = store;
+    this.#ids = ids;
+    this.#events = events;
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+
+  /** Loads what a previous run left in the store: sent ones become in-flight, the rest queued. */
+  async restore(): Promise<void> {
+    for (const message of await this.#store.load()) {
+      this.#lastKey = Math.max(this.#lastKey, message.key);
+      const entry: Outgoing = { message, settle: undefined };
+      if (message.state !== 'queued' && message.packetId !== undefined && !this.#ids.has(message.packetId)) {
+        this.#ids.claim(message.packetId);
+        this.#inflight.set(message.packetId, entry);
+      } else {
+        message.state = 'queued';
+        delete message.packetId;
+        this.#queue.push(entry);
+      }
+    }
+  }
+
+  /** Stores the message (QoS 1/2) and queues it; resolves once it is accepted. */
+  async accept(
+    topic: string,
+    payload: Uint8Array,
+    qos: QoS,
+    retain: boolean,
+    properties: PublishProperties | undefined,
+    settle: Settle,
+  ): Promise<void> {
+    this.#checkSize(topic, payload, qos, properties);
+    if (qos === 0) {
+      const message = {
+        key: 0,
+        topic,
+        payload,
+        qos,
+        retain,
+        state: 'queued' as const,
+        ...(properties ? { properties } : {}),
+      };
+      this.#queue.push({ message, settle });
+      this.drain();
+      return;
+    }
+    const message: StoredMessage = { key: ++this.#lastKey, topic, payload, qos, retain, state: 'queued' };
+    if (properties) message.properties = properties;
+    try {
+      await this.#store.put(message);
+    } catch (cause) {
+      throw cause instanceof MqttClientError
+        ? cause
+        : new MqttClientError(ClientErrorCode.StoreError, 'the message store refused the message', { cause });
+    }
+    this.#queue.push({ message, settle });
+    this.drain();
+  }
+
+  /**
+   * A connection is up. With the session present, in-flight messages are resent as they were
+   * (PUBLISH with DUP, or PUBREL) [MQTT-4.4.0-1]; without it they go back to the queue front.
+   */
+  connected(link: OutgoingLink, sessionPresent: boolean): void {
+    this.#link = link;
+    this.peakInflight = 0;
+    const flights = [...this.#inflight.values()].sort((a, b) => a.message.key - b.message.key);
+    if (sessionPresent) {
+      for (const flight of flights) {
+        const { message } = flight;
+        if (message.state === 'released') link.send({ type: 'pubrel', packetId: message.packetId as number });
+        else link.send(this.#publishPacket(message as StoredMessage, true));
+      }
+      this.peakInflight = this.#inflight.size;
+    } else {
+      this.#inflight.clear();
+      const requeue: Outgoing[] = [];
+      for (const flight of flights) {
+        const message = flight.message as StoredMessage;
+        if (message.packetId !== undefined) this.#ids.release(message.packetId);
+        if (message.state === 'released') {
+          // The server had taken the message (PUBREC) before it lost the session: it was delivered.
+          this.#finish(flight, { reasonCode: ReasonCode.Success });
+          continue;
+        }
+        message.state = 'queued';
+        delete message.packetId;
+        this.#persist(this.#store.update(message.key, { state: 'queued' }));
+        requeue.push(flight);
+      }
+      this.#queue.unshift(...requeue);
+    }
+    this.drain();
+  }
+
+  disconnected(): void {
+    this.#link = undefined;
+  }
+
+  /** Sends queued messages while the connection and the in-flight window allow. */
+  drain(): void {
+    const link = this.#link;
+    while (link && this.#link === link && this.#queue.length > 0) {
+      const next = this.#queue[0] as Outgoing;
+      const { message } = next;
+      if (message.qos === 0) {
+        this.#queue.shift();
+        const packet = this.#publishPacket(message, false);
+        if (this.#tooLarge(link, next, packet)) continue;
+        link.send(packet);
+        next.settle?.resolve({ topic: message.topic, qos: 0, packetId: undefined, reasonCode: 0 });
+        continue;
+      }
+      if (this.#inflight.size >= link.window || this.#ids.size >= 65535) break;
+      this.#queue.shift();
+      const packetId = this.#ids.allocate();
+      message.packetId = packetId;
+      const packet = this.#publishPacket(message as StoredMessage, false);
+      if (this.#tooLarge(link, next, packet)) {
+        this.#ids.release(packetId);
+        this.#persist(this.#store.delete(message.key));
+        continue;
+      }
+      message.state = 'sent';
+      this.#inflight.set(packetId, next);
+      this.peakInflight = Math.max(this.peakInflight, this.#inflight.size);
+      this.#persist(this.#store.update(message.key, { state: 'sent', packetId }));
+      link.send(packet);
+    }
+    this.#checkIdle();
+  }
+
+  onPuback(
+    packetId: number,
+    reasonCode: number,
+    reasonString?: string,
+    userProperties?: Array<[string, string]>,
+  ): void {
+    const flight = this.#inflight.get(packetId);
+    if (flight?.message.qos !== 1) return;
+    this.#complete(flight, { reasonCode, reasonString, userProperties });
+  }
+
+  onPubrec(
+    packetId: number,
+    reasonCode: number,
+    reasonString?: string,
+    userProperties?: Array<[string, string]>,
+  ): void {
+    const flight = this.#inflight.get(packetId);
+    if (flight?.message.qos !== 2) {
+      // Answer a PUBREC we have no flow for, so the server can drop its state.
+      this.#link?.send(
+        this.#link.protocolVersion === 5
+          ? { type: 'pubrel', packetId, reasonCode: ReasonCode.PacketIdentifierNotFound }
+          : { type: 'pubrel', packetId },
+      );
+      return;
+    }
+    if (reasonCode >= 0x80) {
+      this.#complete(flight, { reasonCode, reasonString, userProperties });
+      return;
+    }
+    const message = flight.message as StoredMessage;
+    if (message.state !== 'released') {
+      message.state = 'released';
+      this.#persist(this.#store.update(message.key, { state: 'released', packetId }));
+    }
+    this.#link?.send({ type: 'pubrel', packetId });
+  }
+
+  onPubcomp(
+    packetId: number,
+    reasonCode: number,
+    reasonString?: string,
+    userProperties?: Array<[string, string]>,
+  ): void {
+    const flight = this.#inflight.get(packetId);
+    if (flight?.message.state !== 'released') return;
+    this.#complete(flight, { reasonCode, reasonString, userProperties });
+  }
+
+  /** Rejects every pending promise (the messages stay in the store for a later run). */
+  failAll(error: MqttClientError): void {
+    for (const entry of [...this.#queue, ...this.#inflight.values()]) {
+      const settle = entry.settle;
+      entry.settle = undefined;
+      settle?.reject(error);
+    }
+    this.#queue = this.#queue.filter((entry) => entry.message.qos !== 0);
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  whenIdle(): Promise<void> {
+    if (this.#queue.length === 0 && this.#inflight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #complete(
+    flight: Outgoing,
+    ack: {
+      reasonCode: number;
+      reasonString: string | undefined;
+      userProperties: Array<[string, string]> | undefined;
+    },
+  ): void {
+    const message = flight.message as StoredMessage;
+    this.#inflight.delete(message.packetId as number);
+    this.#ids.release(message.packetId as number);
+    this.#persist(this.#store.delete(message.key));
+    this.#finish(flight, ack);
+    this.drain();
+  }
+
+  #finish(
+    flight: Outgoing,
+    ack: {
+      reasonCode: number;
+      reasonString?: string | undefined;
+      userProperties?: Array<[string, string]> | undefined;
+    },
+  ): void {
+    const { message } = flight;
+    const result: PublishResult = {
+      topic: message.topic,
+      qos: message.qos,
+      packetId: message.packetId,
+      reasonCode: ack.reasonCode,
+    };
+    if (ack.reasonString !== undefined) result.reasonString = ack.reasonString;
+    if (ack.userProperties !== undefined) result.userProperties = ack.userProperties;
+    const settle = flight.settle;
+    flight.settle = undefined;
+    if (ack.reasonCode >= 0x80) {
+      settle?.reject(
+        new MqttClientError(
+          ClientErrorCode.PublishFailed,
+          `server rejected the publish to ${message.topic} with reason 0x${ack.reasonCode.toString(16)}${ack.reasonString ? ` (${ack.reasonString})` : ''}`,
+          { reasonCode: ack.reasonCode, reasonString: ack.reasonString },
+        ),
+      );
+    } else {
+      settle?.resolve(result);
+    }
+    this.#events.onPublished(result);
+  }
+
+  #publishPacket(message: Outgoing['message'], dup: boolean): PublishPacket {
+    const packet: PublishPacket = {
+      type: 'publish',
+      topic: message.topic,
+      payload: message.payload,
+      qos: message.qos,
+      retain: message.retain,
+      dup,
+    };
+    if (message.qos > 0) packet.packetId = message.packetId as number;
+    const link = this.#link;
+    if (link?.protocolVersion === 5) {
+      const properties: PublishProperties = { ...message.properties };
+      const alias = link.aliases?.lookup(message.topic);
+      if (alias) {
+        properties.topicAlias = alias.alias;
+        if (!alias.sendTopic) packet.topic = '';
+      }
+      if (Object.keys(properties).length > 0) packet.properties = properties;
+    }
+    return packet;
+  }
+
+  /** A message accepted while the limit was unknown can still be too large for this server. */
+  #tooLarge(link: OutgoingLink, entry: Outgoing, packet: PublishPacket): boolean {
+    if (!Number.isFinite(link.maximumPacketSize)) return false;
+    const size = encodedLength(packet, link.protocolVersion);
+    if (size <= link.maximumPacketSize) return false;
+    const error = new MqttClientError(
+      ClientErrorCode.PacketTooLarge,
+      `a ${size}-byte PUBLISH exceeds the server's Maximum Packet Size of ${link.maximumPacketSize} bytes`,
+      { reasonCode: ReasonCode.PacketTooLarge },
+    );
+    const settle = entry.settle;
+    entry.settle = undefined;
+    if (settle) settle.reject(error);
+    else this.#events.onError(error);
+    return true;
+  }
+
+  #checkSize(topic: string, payload: Uint8Array, qos: QoS, properties: PublishProperties | undefined): void {
+    const limit = this.#link?.maximumPacketSize ?? Number.POSITIVE_INFINITY;
+    if (!Number.isFinite(limit)) return;
+    const packet: PublishPacket = { type: 'publish', topic, payload, qos, retain: false, dup: false };
+    if (qos > 0) packet.packetId = 1;
+    if (properties) packet.properties = properties;
+    const size = encodedLength(packet, this.#link?.protocolVersion ?? 5);
+    if (size > limit) {
+      throw new MqttClientError(
+        ClientErrorCode.PacketTooLarge,
+        `a ${size}-byte PUBLISH exceeds the server's Maximum Packet Size of ${limit} bytes`,
+        { reasonCode: ReasonCode.PacketTooLarge },
+      );
+    }
+  }
+
+  #checkIdle(): void {
+    if (this.#queue.length > 0 || this.#inflight.size > 0) return;
+    for (const waiter of this.#idleWaiters.splice(0)) waiter();
+  }
+
+  #persist(operation: Promise<void>): void {
+    operation.catch((cause: unknown) =>
+      this.#events.onError(
+        new MqttClientError(ClientErrorCode.StoreError, 'the message store failed to record a state change', {
+          cause,
+        }),
+      ),
+    );
+  }
+}
