@@ -1,1 +1,40 @@
-export {};
+export type { AuthenticateContext, PublishContext, SubscribeContext } from './auth.js';
+export { type AuthAnswer, type AuthHooks, type AuthVerdict, allow, type ClientInfo, deny } from './auth.js';
+export { Broker, type BrokerEvents, createBroker } from './broker.js';
+export { LocalRouteBus, type RouteBus } from './cluster.js';
+export type { ConnectionState, DisconnectInfo } from './connection.js';
+export { BrokerProtocolError } from './errors.js';
+export { createTcpListener, serverListener } from './listeners/tcp.js';
+export type {
+  AcceptedTransport,
+  AcceptTransport,
+  CustomListenerConfig,
+  Listener,
+  ListenerAddress,
+  ListenerConfig,
+  ListenerFactories,
+  ListenerFactory,
+  TcpListenerConfig,
+  WsListenerConfig,
+} from './listeners/types.js';
+export { attachWebSocket, createWsListener } from './listeners/ws.js';
+export type { Logger } from './logger.js';
+export type { Delivery, Message } from './message.js';
+export {
+  BROKER_VERSION,
+  type BrokerLimits,
+  type BrokerOptions,
+  DEFAULT_LIMITS,
+  type QueuePolicy,
+  type SysOptions,
+} from './options.js';
+export { type PersistenceContractCase, persistenceContract } from './persistence/contract.js';
+export { MemoryPersistence } from './persistence/memory.js';
+export type {
+  Persistence,
+  StoredOutgoing,
+  StoredSession,
+  StoredSubscription,
+  StoredWill,
+} from './persistence/types.js';
+export type { BrokerStats } from './stats.js';

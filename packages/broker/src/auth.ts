@@ -1,0 +1,55 @@
+import type { ConnectPacket, ProtocolVersion, QoS, Subscription } from '@mq/codec';
+
+/** Outcome of a hook: allow, or deny with an MQTT 5 reason code (mapped to v3 return codes as needed). */
+export type AuthVerdict = { ok: true } | { ok: false; reasonCode: number; reasonString?: string };
+
+/** A hook may also answer with a plain boolean: false denies with Not authorized (0x87). */
+export type AuthAnswer = boolean | AuthVerdict;
+
+export interface ClientInfo {
+  clientId: string;
+  username?: string;
+  protocolVersion: ProtocolVersion;
+  remoteAddress?: string;
+  listener: string;
+}
+
+export interface AuthenticateContext extends ClientInfo {
+  password?: Uint8Array;
+  connect: ConnectPacket;
+}
+
+export interface PublishContext extends ClientInfo {
+  topic: string;
+  qos: QoS;
+  retain: boolean;
+  payload: Uint8Array;
+}
+
+export interface SubscribeContext extends ClientInfo {
+  subscription: Subscription;
+}
+
+/**
+ * Authentication and authorization seam. Every hook is optional and may be async; a missing hook allows.
+ * A denied CONNECT gets a CONNACK with the reason code; a denied PUBLISH is acknowledged with it (v5) and
+ * not routed; a denied subscription gets it in its SUBACK slot.
+ */
+export interface AuthHooks {
+  authenticate?(ctx: AuthenticateContext): AuthAnswer | Promise<AuthAnswer>;
+  authorizePublish?(ctx: PublishContext): AuthAnswer | Promise<AuthAnswer>;
+  /** May also answer with a granted QoS (0, 1 or 2) lower than requested, to downgrade the subscription. */
+  authorizeSubscribe?(ctx: SubscribeContext): AuthAnswer | QoS | Promise<AuthAnswer | QoS>;
+}
+
+export const allow = (): AuthVerdict => ({ ok: true });
+export const deny = (reasonCode: number, reasonString?: string): AuthVerdict =>
+  reasonString === undefined ? { ok: false, reasonCode } : { ok: false, reasonCode, reasonString };
+
+const NOT_AUTHORIZED = 0x87;
+
+export function toVerdict(answer: AuthAnswer): AuthVerdict {
+  if (answer === true) return { ok: true };
+  if (answer === false) return { ok: false, reasonCode: NOT_AUTHORIZED };
+  return answer;
+}

@@ -1,0 +1,316 @@
+import { EventEmitter } from 'node:events';
+import { ReasonCode } from '@mq/codec';
+import type { AuthHooks, ClientInfo } from './auth.js';
+import { LocalRouteBus, type RouteBus } from './cluster.js';
+import { Connection, type DisconnectInfo } from './connection.js';
+import type { BrokerContext } from './context.js';
+import { builtinListenerFactories } from './listeners/index.js';
+import type {
+  AcceptedTransport,
+  Listener,
+  ListenerAddress,
+  ListenerConfig,
+  ListenerFactories,
+} from './listeners/types.js';
+import { type Logger, silentLogger } from './logger.js';
+import type { Message } from './message.js';
+import { type BrokerOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { MemoryPersistence } from './persistence/memory.js';
+import type { Persistence, StoredSubscription } from './persistence/types.js';
+import { Router } from './router.js';
+import { NEVER_EXPIRES, Session } from './session.js';
+import { type BrokerStats, createStats } from './stats.js';
+import { SysPublisher } from './sys.js';
+import { WillManager } from './will.js';
+
+/** Events a Broker emits, with their arguments. */
+export interface BrokerEvents {
+  /** A client completed CONNECT. */
+  client: [client: ClientInfo, sessionPresent: boolean];
+  /** A client's connection ended (after 'client'). */
+  clientDisconnect: [client: ClientInfo, reason: DisconnectInfo];
+  /** A message was accepted for routing; `client` is undefined for wills and $SYS. */
+  publish: [message: Message, client: ClientInfo | undefined];
+  subscribe: [subscriptions: StoredSubscription[], client: ClientInfo];
+  unsubscribe: [topicFilters: string[], client: ClientInfo];
+  /** A connection failed with a protocol error or a socket error. */
+  clientError: [client: ClientInfo | undefined, error: Error];
+}
+
+type BrokerState = 'idle' | 'listening' | 'closing' | 'closed';
+
+/** Longest delay setTimeout can wait. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * An MQTT 3.1/3.1.1/5.0 broker. Create with createBroker(options), start with listen(), stop with
+ * close() (graceful: v5 clients get DISCONNECT 0x8B).
+ */
+export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext {
+  readonly options: ResolvedOptions;
+  readonly stats: BrokerStats = createStats();
+  readonly logger: Logger;
+  readonly persistence: Persistence;
+  readonly auth: AuthHooks;
+  readonly router: Router;
+  readonly wills: WillManager;
+  readonly sessions = new Map<string, Session>();
+  readonly connections = new Map<string, Connection>();
+  readonly #bus: RouteBus;
+  readonly #factories: ListenerFactories;
+  readonly #sys: SysPublisher;
+  readonly #all = new Set<Connection>();
+  #listeners: Listener[] = [];
+  #addresses: ListenerAddress[] = [];
+  #state: BrokerState = 'idle';
+  #closing: Promise<void> | undefined;
+
+  constructor(options: BrokerOptions = {}) {
+    super();
+    this.options = resolveOptions(options);
+    this.logger = options.logger ?? silentLogger;
+    this.persistence = options.persistence ?? new MemoryPersistence();
+    this.auth = options.auth ?? {};
+    this.#bus = options.routeBus ?? new LocalRouteBus();
+    this.#factories = { ...builtinListenerFactories, ...options.listenerFactories };
+    for (const l of this.options.listeners) {
+      if (!this.#factories[l.type]) throw new TypeError(`unknown listener type '${l.type}'`);
+    }
+    this.router = new Router(this.sessions, this.#bus, this.persistence, this.options.limits.maxTopicLevels);
+    this.wills = new WillManager(this.persistence, (message) => this.publishMessage(message));
+    this.#sys = new SysPublisher(
+      {
+        stats: this.stats,
+        version: this.options.version,
+        sessionCount: () => this.sessions.size,
+        subscriptionCount: () => this.router.index.size,
+        retainedCount: () => this.persistence.countRetained(),
+      },
+      (message) => this.router.publish(message),
+    );
+  }
+
+  /** Restores stored state, binds every listener and resolves with their addresses. */
+  async listen(): Promise<ListenerAddress[]> {
+    if (this.#state !== 'idle') throw new Error(`broker is ${this.#state}`);
+    this.#state = 'listening';
+    await this.#restore();
+    try {
+      for (const config of this.options.listeners) {
+        const listener = this.#createListener(config);
+        this.#listeners.push(listener);
+        this.#addresses.push(await listener.listen());
+      }
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    if (this.options.sys.enabled) this.#sys.start(this.options.sys.intervalMs);
+    this.logger.info({ addresses: this.#addresses }, 'broker listening');
+    return this.addresses();
+  }
+
+  /** Bound addresses, in listener order (the real port when the config said 0). */
+  addresses(): ListenerAddress[] {
+    return this.#addresses.map((a) => ({ ...a }));
+  }
+
+  /**
+   * Stops listening, sends v5 clients DISCONNECT 0x8B (Server shutting down), closes every connection
+   * and timer, then the persistence. Idempotent: every call gets the same promise.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Publishes a message from the application, as if a client had (no origin, so No Local never applies). */
+  publishMessage(message: Message): void {
+    this.router.publish(message);
+    this.emitPublish(message, undefined);
+  }
+
+  /** Serves a byte stream from a custom transport as a client connection. */
+  accept(transport: AcceptedTransport): void {
+    if (this.#state !== 'listening') {
+      transport.stream.destroy();
+      return;
+    }
+    const conn = new Connection(transport, this);
+    this.#all.add(conn);
+  }
+
+  // --- BrokerContext ----------------------------------------------------------------------------
+
+  createSession(clientId: string, connection: Connection, expiryInterval: number): Session {
+    const { limits } = this.options;
+    const session = new Session(clientId, connection.protocolVersion, expiryInterval, {
+      persistence: this.persistence,
+      stats: this.stats,
+      maxQueued: limits.maxQueuedMessages,
+      queuePolicy: limits.queuePolicy,
+    });
+    this.sessions.set(clientId, session);
+    return session;
+  }
+
+  endSession(session: Session): void {
+    if (session.expiryTimer) clearTimeout(session.expiryTimer);
+    session.expiryTimer = undefined;
+    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
+    this.router.removeAll(session.clientId);
+    session.clearMessages();
+    session.target = undefined;
+    void this.persistence.deleteSession(session.clientId);
+    this.wills.sessionEnded(session.clientId);
+  }
+
+  detach(conn: Connection): void {
+    if (!conn.registered || conn.detached) return;
+    conn.detached = true;
+    if (this.connections.get(conn.clientId) === conn) this.connections.delete(conn.clientId);
+    this.stats.clientsConnected--;
+    const session = conn.session;
+    if (conn.will) {
+      const delay = conn.will.delaySeconds;
+      this.wills.schedule(conn.clientId, conn.will.message, delay);
+      conn.will = undefined;
+    }
+    if (!session || session.target !== conn) return;
+    session.target = undefined;
+    session.disconnectedAt = Date.now();
+    if (this.#state === 'closing') {
+      // Shutdown keeps sessions for a restart from persistence; no expiry timers.
+      session.save();
+      return;
+    }
+    if (session.expiryInterval === 0) {
+      this.endSession(session);
+      return;
+    }
+    session.save();
+    if (session.expiryInterval !== NEVER_EXPIRES) this.#armExpiry(session, session.expiryInterval * 1000);
+  }
+
+  connectionClosed(conn: Connection): void {
+    this.#all.delete(conn);
+    const wasRegistered = conn.registered && !conn.detached;
+    this.detach(conn);
+    if (conn.registered) {
+      const info = conn.disconnectInfo ?? { by: 'network' as const, reasonCode: ReasonCode.UnspecifiedError };
+      if (wasRegistered || info.reasonCode === ReasonCode.SessionTakenOver) {
+        this.emit('clientDisconnect', this.clientInfo(conn), info);
+      }
+    }
+  }
+
+  clientInfo(conn: Connection): ClientInfo {
+    const info: ClientInfo = {
+      clientId: conn.clientId,
+      protocolVersion: conn.protocolVersion,
+      listener: conn.transport.listener,
+    };
+    if (conn.username !== undefined) info.username = conn.username;
+    if (conn.remoteAddress !== undefined) info.remoteAddress = conn.remoteAddress;
+    return info;
+  }
+
+  emitConnected(conn: Connection, sessionPresent: boolean): void {
+    this.emit('client', this.clientInfo(conn), sessionPresent);
+  }
+
+  emitPublish(message: Message, conn: Connection | undefined): void {
+    if (this.listenerCount('publish') > 0) this.emit('publish', message, conn && this.clientInfo(conn));
+  }
+
+  emitSubscribe(conn: Connection, subscriptions: StoredSubscription[]): void {
+    this.emit('subscribe', subscriptions, this.clientInfo(conn));
+  }
+
+  emitUnsubscribe(conn: Connection, topicFilters: string[]): void {
+    this.emit('unsubscribe', topicFilters, this.clientInfo(conn));
+  }
+
+  emitClientError(conn: Connection, error: Error): void {
+    this.logger.debug({ err: error, clientId: conn.clientId }, 'client error');
+    this.emit('clientError', conn.registered ? this.clientInfo(conn) : undefined, error);
+  }
+
+  // --- internals ---------------------------------------------------------------------------------
+
+  #createListener(config: ListenerConfig): Listener {
+    const factory = this.#factories[config.type]!;
+    return factory(config, (transport) => this.accept(transport));
+  }
+
+  #armExpiry(session: Session, ms: number): void {
+    session.expiryTimer = setTimeout(
+      () => {
+        if (ms > MAX_TIMER_MS) this.#armExpiry(session, ms - MAX_TIMER_MS);
+        else if (session.target === undefined) this.endSession(session);
+      },
+      Math.min(ms, MAX_TIMER_MS),
+    );
+    session.expiryTimer.unref();
+  }
+
+  /** Rebuilds sessions, subscriptions, messages and wills from persistence. */
+  async #restore(): Promise<void> {
+    const now = Date.now();
+    for (const stored of await this.persistence.listSessions()) {
+      const { limits } = this.options;
+      const session = new Session(stored.clientId, stored.protocolVersion, stored.expiryInterval, {
+        persistence: this.persistence,
+        stats: this.stats,
+        maxQueued: limits.maxQueuedMessages,
+        queuePolicy: limits.queuePolicy,
+      });
+      session.restore(
+        await this.persistence.listOutgoing(stored.clientId),
+        await this.persistence.listIncomingQos2(stored.clientId),
+      );
+      session.disconnectedAt = stored.disconnectedAt ?? now;
+      this.sessions.set(stored.clientId, session);
+      for (const sub of stored.subscriptions) {
+        session.subscriptions.set(sub.topicFilter, sub);
+        this.router.subscribe(stored.clientId, sub);
+      }
+      if (stored.expiryInterval !== NEVER_EXPIRES) {
+        const left = session.disconnectedAt + stored.expiryInterval * 1000 - now;
+        if (left <= 0) this.endSession(session);
+        else this.#armExpiry(session, left);
+      }
+    }
+    this.wills.restore(await this.persistence.listWills());
+  }
+
+  async #close(): Promise<void> {
+    const wasListening = this.#state === 'listening';
+    this.#state = 'closing';
+    this.#sys.stop();
+    // Stop accepting first; a server's close() settles only once its sockets are gone.
+    const listenersClosed = Promise.all(this.#listeners.map((l) => l.close().catch(() => {})));
+    if (wasListening) {
+      const closing: Promise<void>[] = [];
+      for (const conn of this.#all) {
+        conn.disconnect(ReasonCode.ServerShuttingDown, 'server shutting down');
+        closing.push(conn.closed());
+      }
+      await Promise.all(closing);
+    }
+    await listenersClosed;
+    for (const session of this.sessions.values()) {
+      if (session.expiryTimer) clearTimeout(session.expiryTimer);
+      session.expiryTimer = undefined;
+    }
+    this.wills.close();
+    await this.#bus.close();
+    await this.persistence.close();
+    this.#state = 'closed';
+  }
+}
+
+/** Creates a broker; call listen() to start it. */
+export function createBroker(options: BrokerOptions = {}): Broker {
+  return new Broker(options);
+}

@@ -1,0 +1,307 @@
+import type { Duplex } from 'node:stream';
+import {
+  encodePacket,
+  MqttProtocolError,
+  type Packet,
+  PacketDecoder,
+  type ProtocolVersion,
+  ReasonCode,
+} from '@mq/codec';
+import type { BrokerContext } from './context.js';
+import { dispatch } from './handlers/index.js';
+import { KeepAlive } from './keepalive.js';
+import type { AcceptedTransport } from './listeners/types.js';
+import type { Delivery, Message } from './message.js';
+import { encodeDelivery } from './outgoing.js';
+import type { DeliveryTarget, Session } from './session.js';
+import { InboundAliases, type OutboundAliases } from './topic-alias.js';
+
+export type ConnectionState = 'awaiting-connect' | 'connected' | 'closing' | 'closed';
+
+/** Why a connection ended, as reported in the 'clientDisconnect' event. */
+export interface DisconnectInfo {
+  /** 'client': DISCONNECT received; 'server': the broker closed it; 'network': the socket went away. */
+  by: 'client' | 'server' | 'network';
+  reasonCode: number;
+  error?: Error;
+}
+
+/** A will held by a live connection, with its delay. */
+export interface PendingWill {
+  message: Message;
+  delaySeconds: number;
+}
+
+/** Reason codes a server may put in DISCONNECT (others are mapped to Unspecified error). */
+const SERVER_DISCONNECT_CODES = new Set<number>([
+  0x00, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8b, 0x8d, 0x8e, 0x8f, 0x90, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98,
+  0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2,
+]);
+
+/**
+ * One client connection: decodes inbound bytes into packets handled one at a time (async hooks keep
+ * their order), and writes outbound packets batched per tick under cork/uncork.
+ */
+export class Connection implements DeliveryTarget {
+  state: ConnectionState = 'awaiting-connect';
+  readonly transport: AcceptedTransport;
+  readonly ctx: BrokerContext;
+  protocolVersion: ProtocolVersion = 4;
+  clientId = '';
+  username: string | undefined;
+  session: Session | undefined;
+  will: PendingWill | undefined;
+  keepAliveSeconds = 0;
+  /** v5 limits the client announced in CONNECT. */
+  clientReceiveMaximum = 65535;
+  clientMaximumPacketSize = Number.POSITIVE_INFINITY;
+  requestProblemInformation = true;
+  inboundAliases = new InboundAliases(0);
+  outboundAliases: OutboundAliases | undefined;
+  /** Inbound QoS 1/2 PUBLISHes not yet acknowledged (QoS 2 until PUBREL), for Receive Maximum. */
+  inboundUnacked = 0;
+  disconnectInfo: DisconnectInfo | undefined;
+  /** Session Expiry Interval from CONNECT, for the DISCONNECT rule [MQTT-3.14.2-2]. */
+  connectSessionExpiry = 0;
+  /** Set once CONNACK (success) is sent: the connection owns its client id. */
+  registered = false;
+  /** Set once the connection gave up its client id and session (close or takeover). */
+  detached = false;
+  readonly #stream: Duplex;
+  readonly #decoder: PacketDecoder;
+  readonly #keepAlive: KeepAlive;
+  #connectTimer: NodeJS.Timeout | undefined;
+  #closeTimer: NodeJS.Timeout | undefined;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #flushScheduled = false;
+  #inbox: Packet[] = [];
+  #pumping = false;
+  #paused = false;
+  readonly #closedWaiters: Array<() => void> = [];
+
+  constructor(transport: AcceptedTransport, ctx: BrokerContext) {
+    this.transport = transport;
+    this.ctx = ctx;
+    this.#stream = transport.stream;
+    this.#decoder = new PacketDecoder({ maxPacketSize: ctx.options.limits.maxPacketSize, side: 'server' });
+    this.#keepAlive = new KeepAlive(() => this.disconnect(ReasonCode.KeepAliveTimeout, 'keep alive timeout'));
+    this.#connectTimer = setTimeout(() => this.destroy(), ctx.options.limits.connectTimeoutMs);
+    this.#connectTimer.unref();
+    this.#stream.on('data', (chunk: Uint8Array) => this.#onData(chunk));
+    this.#stream.on('drain', () => this.session?.drain());
+    this.#stream.on('error', (err) => this.#onStreamError(err));
+    this.#stream.on('close', () => this.#onClosed());
+    this.#stream.on('end', () => this.#stream.end());
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.transport.remoteAddress;
+  }
+
+  /** Resolves once the socket has closed. */
+  closed(): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve();
+    return new Promise((resolve) => this.#closedWaiters.push(resolve));
+  }
+
+  /** Called once CONNACK (success) is written. */
+  markConnected(keepAliveSeconds: number): void {
+    this.state = 'connected';
+    if (this.#connectTimer) clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    this.keepAliveSeconds = keepAliveSeconds;
+    this.#keepAlive.start(keepAliveSeconds);
+  }
+
+  /** The decoder's negotiated version (set from the CONNECT). */
+  setProtocolVersion(version: ProtocolVersion): void {
+    this.protocolVersion = version;
+    this.#decoder.protocolVersion = version;
+  }
+
+  send(packet: Packet): void {
+    if (this.state === 'closed') return;
+    this.writeBytes(encodePacket(packet, this.protocolVersion));
+  }
+
+  writeBytes(bytes: Uint8Array): void {
+    if (this.state === 'closed') return;
+    this.#pending.push(bytes);
+    this.#pendingBytes += bytes.length;
+    this.ctx.stats.bytesSent += bytes.length;
+    this.ctx.stats.messagesSent++;
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      process.nextTick(() => this.#flush());
+    }
+  }
+
+  // --- DeliveryTarget -------------------------------------------------------------------------
+
+  canWrite(): boolean {
+    return (
+      this.state === 'connected' &&
+      this.#stream.writableLength + this.#pendingBytes < this.ctx.options.limits.socketHighWaterMark
+    );
+  }
+
+  sendQuota(): number {
+    return Math.min(this.clientReceiveMaximum, this.ctx.options.limits.maxInflight);
+  }
+
+  sendPublish(delivery: Delivery, packetId: number | undefined, dup: boolean): boolean {
+    const now = Date.now();
+    // A resend must carry the topic name: aliases do not survive the original send's context.
+    const alias = dup ? undefined : this.outboundAliases?.resolve(delivery.message.topic);
+    const bytes = encodeDelivery(delivery, this.protocolVersion, packetId, dup, alias, now);
+    if (bytes.length > this.clientMaximumPacketSize) {
+      this.ctx.stats.oversizeDropped++;
+      return false;
+    }
+    this.ctx.stats.publishSent++;
+    this.writeBytes(bytes);
+    return true;
+  }
+
+  sendPubrel(packetId: number): void {
+    this.send({ type: 'pubrel', packetId });
+  }
+
+  // --- closing ---------------------------------------------------------------------------------
+
+  /**
+   * Server-initiated close: a v5 client that completed CONNECT gets DISCONNECT with the reason code
+   * (and a reason string if it did not opt out); 3.1.1 clients are just closed [MQTT-3.14.0-1].
+   */
+  disconnect(reasonCode: number, reasonString?: string, error?: Error): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.disconnectInfo ??= error ? { by: 'server', reasonCode, error } : { by: 'server', reasonCode };
+    if (this.protocolVersion === 5 && this.state === 'connected') {
+      const code = SERVER_DISCONNECT_CODES.has(reasonCode) ? reasonCode : ReasonCode.UnspecifiedError;
+      const packet: Packet = { type: 'disconnect', reasonCode: code };
+      if (reasonString && this.requestProblemInformation) packet.properties = { reasonString };
+      this.send(packet);
+    }
+    this.end();
+  }
+
+  /** Flushes what is written and half-closes; the socket is destroyed if the peer does not close. */
+  end(): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.state = 'closing';
+    this.#keepAlive.stop();
+    this.#flush();
+    this.#stream.end();
+    this.#closeTimer = setTimeout(() => this.destroy(), 2000);
+    this.#closeTimer.unref();
+  }
+
+  destroy(): void {
+    if (this.state === 'closed') return;
+    this.#stream.destroy();
+    // 'close' follows asynchronously; mark now so nothing more is written.
+    if (this.state !== 'closing') this.state = 'closing';
+  }
+
+  // --- inbound ---------------------------------------------------------------------------------
+
+  #onData(chunk: Uint8Array): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.ctx.stats.bytesReceived += chunk.length;
+    try {
+      this.#decoder.push(chunk, (packet) => this.#enqueue(packet));
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #enqueue(packet: Packet): void {
+    this.ctx.stats.messagesReceived++;
+    this.#keepAlive.touch();
+    this.#inbox.push(packet);
+    if (this.#inbox.length >= this.ctx.options.limits.maxPendingPackets && !this.#paused) {
+      this.#paused = true;
+      this.#stream.pause();
+    }
+    if (!this.#pumping) void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (this.#inbox.length > 0) {
+        if (this.state === 'closing' || this.state === 'closed') {
+          this.#inbox.length = 0;
+          break;
+        }
+        const packet = this.#inbox.shift()!;
+        const pending = dispatch(this, packet);
+        if (pending) await pending;
+      }
+    } catch (err) {
+      this.#inbox.length = 0;
+      this.#fail(err);
+    } finally {
+      this.#pumping = false;
+      if (this.#paused && this.state !== 'closed') {
+        this.#paused = false;
+        this.#stream.resume();
+      }
+    }
+  }
+
+  /** A connection-fatal error: the error carries the reason code. */
+  #fail(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    const reasonCode =
+      typeof (err as { reasonCode?: unknown }).reasonCode === 'number'
+        ? (err as { reasonCode: number }).reasonCode
+        : ReasonCode.UnspecifiedError;
+    this.ctx.emitClientError(this, error);
+    if (this.state === 'awaiting-connect') {
+      // An unknown protocol level gets CONNACK 0x01 in 3.1.1 form, since its own form is unknown [MQTT-3.1.2-2].
+      if (err instanceof MqttProtocolError && err.code === 'UNSUPPORTED_PROTOCOL_VERSION') {
+        this.writeBytes(Uint8Array.of(0x20, 0x02, 0x00, 0x01));
+      }
+      this.disconnectInfo = { by: 'server', reasonCode, error };
+      this.end();
+      return;
+    }
+    this.disconnect(reasonCode, error.message, error);
+  }
+
+  #onStreamError(err: Error): void {
+    this.disconnectInfo ??= { by: 'network', reasonCode: ReasonCode.UnspecifiedError, error: err };
+    this.destroy();
+  }
+
+  #onClosed(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.#keepAlive.stop();
+    if (this.#connectTimer) clearTimeout(this.#connectTimer);
+    if (this.#closeTimer) clearTimeout(this.#closeTimer);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.disconnectInfo ??= { by: 'network', reasonCode: ReasonCode.UnspecifiedError };
+    this.ctx.connectionClosed(this);
+    for (const resolve of this.#closedWaiters.splice(0)) resolve();
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (this.#stream.destroyed || this.#stream.writableEnded) return;
+    if (pending.length === 1) {
+      this.#stream.write(pending[0]);
+      return;
+    }
+    this.#stream.cork();
+    for (const bytes of pending) this.#stream.write(bytes);
+    this.#stream.uncork();
+  }
+}

@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type ConnackPacket,
+  type ConnackProperties,
+  type ConnectPacket,
+  ConnectReturnCode,
+  ReasonCode,
+} from '@mq/codec';
+import { toVerdict } from '../auth.js';
+import type { Connection } from '../connection.js';
+import { NEVER_EXPIRES } from '../session.js';
+import { isValidTopicName } from '../topic.js';
+import { InboundAliases, OutboundAliases } from '../topic-alias.js';
+import { toMessage } from './publish.js';
+
+/** State carried through the CONNECT steps. */
+interface ConnectFlow {
+  conn: Connection;
+  packet: ConnectPacket;
+  clientId: string;
+  assignedClientId: boolean;
+  keepAlive: number;
+  serverKeepAlive: boolean;
+  sessionExpiry: number;
+  sessionExpiryChanged: boolean;
+  sessionPresent: boolean;
+}
+
+/** A step returns false after it has refused the connection. */
+type ConnectStep = (flow: ConnectFlow) => boolean | Promise<boolean>;
+
+/** The CONNECT flow, in order. */
+const connectSteps: readonly ConnectStep[] = [
+  checkClientId,
+  negotiateKeepAlive,
+  negotiateSessionExpiry,
+  checkWill,
+  checkAuthMethod,
+  authenticate,
+  takeOver,
+  attachSession,
+  sendConnack,
+  start,
+];
+
+export async function handleConnect(conn: Connection, packet: ConnectPacket): Promise<void> {
+  conn.setProtocolVersion(packet.protocolVersion);
+  const flow: ConnectFlow = {
+    conn,
+    packet,
+    clientId: packet.clientId,
+    assignedClientId: false,
+    keepAlive: packet.keepAlive,
+    serverKeepAlive: false,
+    sessionExpiry: 0,
+    sessionExpiryChanged: false,
+    sessionPresent: false,
+  };
+  for (const step of connectSteps) {
+    const pending = step(flow);
+    const ok = typeof pending === 'boolean' ? pending : await pending;
+    if (!ok || conn.state !== 'awaiting-connect') return;
+  }
+}
+
+/** v5 reason codes to 3.1.1 connect return codes. */
+const V3_RETURN_CODE: Readonly<Record<number, number>> = {
+  [ReasonCode.UnsupportedProtocolVersion]: ConnectReturnCode.UnacceptableProtocolVersion,
+  [ReasonCode.ClientIdentifierNotValid]: ConnectReturnCode.IdentifierRejected,
+  [ReasonCode.BadUserNameOrPassword]: ConnectReturnCode.BadUsernameOrPassword,
+  [ReasonCode.NotAuthorized]: ConnectReturnCode.NotAuthorized,
+  [ReasonCode.Banned]: ConnectReturnCode.NotAuthorized,
+  [ReasonCode.BadAuthenticationMethod]: ConnectReturnCode.NotAuthorized,
+  [ReasonCode.ServerUnavailable]: ConnectReturnCode.ServerUnavailable,
+  [ReasonCode.ServerBusy]: ConnectReturnCode.ServerUnavailable,
+};
+
+/** Refuses with CONNACK (session present 0 [MQTT-3.2.2-6]) and closes [MQTT-3.2.2-7]. */
+function refuse(flow: ConnectFlow, reasonCode: number, reasonString?: string): false {
+  const { conn } = flow;
+  const packet: ConnackPacket = { type: 'connack', sessionPresent: false, reasonCode };
+  if (conn.protocolVersion < 5) {
+    packet.reasonCode = V3_RETURN_CODE[reasonCode] ?? ConnectReturnCode.ServerUnavailable;
+  } else if (reasonString && flow.packet.properties?.requestProblemInformation !== false) {
+    packet.properties = { reasonString };
+  }
+  conn.send(packet);
+  conn.disconnectInfo = { by: 'server', reasonCode };
+  conn.end();
+  return false;
+}
+
+/**
+ * Client identifier rules: an empty id gets one assigned (v5 [MQTT-3.1.3-6], 3.1.1 with Clean Session
+ * [MQTT-3.1.3-6]); 3.1.1 with Clean Session 0 is refused with 0x02 [MQTT-3.1.3-8]; 3.1 needs 1..23 chars.
+ */
+function checkClientId(flow: ConnectFlow): boolean {
+  const { packet } = flow;
+  if (packet.clientId.length > 0) return true;
+  if (packet.protocolVersion === 3 || (packet.protocolVersion === 4 && !packet.cleanStart)) {
+    return refuse(flow, ReasonCode.ClientIdentifierNotValid);
+  }
+  flow.clientId = `mq-${randomUUID()}`;
+  flow.assignedClientId = true;
+  return true;
+}
+
+/** A configured maximum replaces a larger (or zero) keep alive: v5 via Server Keep Alive, 3.x is refused. */
+function negotiateKeepAlive(flow: ConnectFlow): boolean {
+  const max = flow.conn.ctx.options.limits.maxKeepAlive;
+  if (max === 0 || (flow.keepAlive !== 0 && flow.keepAlive <= max)) return true;
+  if (flow.packet.protocolVersion < 5) {
+    return refuse(flow, ReasonCode.ClientIdentifierNotValid, 'keep alive above the server maximum');
+  }
+  flow.keepAlive = max;
+  flow.serverKeepAlive = true;
+  return true;
+}
+
+function negotiateSessionExpiry(flow: ConnectFlow): boolean {
+  const { packet, conn } = flow;
+  if (packet.protocolVersion < 5) {
+    flow.sessionExpiry = packet.cleanStart ? 0 : NEVER_EXPIRES;
+    return true;
+  }
+  const requested = packet.properties?.sessionExpiryInterval ?? 0;
+  const max = conn.ctx.options.sessionExpiryMaxSeconds;
+  flow.sessionExpiry = Math.min(requested, max);
+  flow.sessionExpiryChanged = flow.sessionExpiry !== requested;
+  conn.connectSessionExpiry = requested;
+  return true;
+}
+
+function checkWill(flow: ConnectFlow): boolean {
+  const will = flow.packet.will;
+  if (!will) return true;
+  if (!isValidTopicName(will.topic, flow.conn.ctx.options.limits.maxTopicLevels)) {
+    return refuse(flow, ReasonCode.TopicNameInvalid, 'invalid will topic');
+  }
+  return true;
+}
+
+/** Enhanced authentication is not offered [MQTT-4.12.0-1]. */
+function checkAuthMethod(flow: ConnectFlow): boolean {
+  if (flow.packet.properties?.authenticationMethod === undefined) return true;
+  return refuse(flow, ReasonCode.BadAuthenticationMethod, 'enhanced authentication is not supported');
+}
+
+async function authenticate(flow: ConnectFlow): Promise<boolean> {
+  const { conn, packet } = flow;
+  const hook = conn.ctx.auth.authenticate;
+  if (!hook) return true;
+  const ctx = {
+    clientId: flow.clientId,
+    protocolVersion: packet.protocolVersion,
+    listener: conn.transport.listener,
+    connect: packet,
+    ...(packet.username !== undefined && { username: packet.username }),
+    ...(packet.password !== undefined && { password: packet.password }),
+    ...(conn.remoteAddress !== undefined && { remoteAddress: conn.remoteAddress }),
+  };
+  let verdict: ReturnType<typeof toVerdict>;
+  try {
+    verdict = toVerdict(await hook(ctx));
+  } catch (err) {
+    conn.ctx.logger.error({ err, clientId: flow.clientId }, 'authenticate hook failed');
+    return refuse(flow, ReasonCode.ServerUnavailable);
+  }
+  if (conn.state !== 'awaiting-connect') return false;
+  if (!verdict.ok) return refuse(flow, verdict.reasonCode, verdict.reasonString);
+  return true;
+}
+
+/** A second connection with the same client id replaces the first [MQTT-3.1.4-2] (v5: DISCONNECT 0x8E). */
+function takeOver(flow: ConnectFlow): boolean {
+  const { ctx } = flow.conn;
+  const existing = ctx.connections.get(flow.clientId);
+  if (existing && existing !== flow.conn) {
+    ctx.detach(existing);
+    existing.disconnect(ReasonCode.SessionTakenOver, 'session taken over');
+  }
+  return true;
+}
+
+/** Clean start discards the old session [MQTT-3.1.2-4]; otherwise it is resumed [MQTT-3.1.2-5]. */
+function attachSession(flow: ConnectFlow): boolean {
+  const { conn, packet } = flow;
+  const { ctx } = conn;
+  let session = ctx.sessions.get(flow.clientId);
+  if (session && packet.cleanStart) {
+    ctx.endSession(session);
+    session = undefined;
+  }
+  if (session) {
+    // The session is back before its will was due: the will is not sent [MQTT-3.1.3-9].
+    ctx.wills.cancel(flow.clientId);
+    if (session.expiryTimer) clearTimeout(session.expiryTimer);
+    session.expiryTimer = undefined;
+    session.expiryInterval = flow.sessionExpiry;
+    session.protocolVersion = packet.protocolVersion;
+    session.disconnectedAt = undefined;
+    flow.sessionPresent = true;
+  } else {
+    session = ctx.createSession(flow.clientId, conn, flow.sessionExpiry);
+  }
+  conn.clientId = flow.clientId;
+  conn.username = packet.username;
+  conn.session = session;
+  session.save();
+  return true;
+}
+
+function sendConnack(flow: ConnectFlow): boolean {
+  const { conn, packet } = flow;
+  const { limits } = conn.ctx.options;
+  const connack: ConnackPacket = {
+    type: 'connack',
+    sessionPresent: flow.sessionPresent,
+    reasonCode: ReasonCode.Success,
+  };
+  if (packet.protocolVersion === 5) {
+    const props: ConnackProperties = {
+      receiveMaximum: limits.receiveMaximum,
+      maximumPacketSize: limits.maxPacketSize,
+      topicAliasMaximum: limits.topicAliasMaximum,
+      retainAvailable: true,
+      wildcardSubscriptionAvailable: true,
+      subscriptionIdentifiersAvailable: true,
+      sharedSubscriptionAvailable: true,
+    };
+    if (flow.assignedClientId) props.assignedClientIdentifier = flow.clientId;
+    if (flow.serverKeepAlive) props.serverKeepAlive = flow.keepAlive;
+    if (flow.sessionExpiryChanged) props.sessionExpiryInterval = flow.sessionExpiry;
+    connack.properties = props;
+    const cp = packet.properties;
+    conn.clientReceiveMaximum = cp?.receiveMaximum ?? 65535;
+    conn.clientMaximumPacketSize = cp?.maximumPacketSize ?? Number.POSITIVE_INFINITY;
+    conn.requestProblemInformation = cp?.requestProblemInformation ?? true;
+    conn.inboundAliases = new InboundAliases(limits.topicAliasMaximum);
+    const outbound = Math.min(cp?.topicAliasMaximum ?? 0, limits.outboundTopicAliases);
+    if (outbound > 0) conn.outboundAliases = new OutboundAliases(outbound);
+  }
+  conn.send(connack);
+  return true;
+}
+
+/** Registers the connection, arms keep alive and the will, then resends and drains the session. */
+function start(flow: ConnectFlow): boolean {
+  const { conn, packet } = flow;
+  const { ctx } = conn;
+  conn.markConnected(flow.keepAlive);
+  conn.registered = true;
+  ctx.connections.set(flow.clientId, conn);
+  ctx.stats.clientsConnected++;
+  ctx.stats.clientsMaximum = Math.max(ctx.stats.clientsMaximum, ctx.stats.clientsConnected);
+  if (packet.will) {
+    const will = packet.will;
+    conn.will = {
+      message: toMessage(
+        { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain },
+        will.properties,
+        flow.clientId,
+      ),
+      delaySeconds: will.properties?.willDelayInterval ?? 0,
+    };
+  }
+  ctx.emitConnected(conn, flow.sessionPresent);
+  conn.session!.resume(conn);
+  return true;
+}

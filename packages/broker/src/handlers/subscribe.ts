@@ -1,0 +1,111 @@
+import { type QoS, ReasonCode, SUBACK_FAILURE, type SubscribePacket, type Subscription } from '@mq/codec';
+import { toVerdict } from '../auth.js';
+import type { Connection } from '../connection.js';
+import { protocolViolation } from '../errors.js';
+import type { StoredSubscription } from '../persistence/types.js';
+import { isValidTopicFilter, parseSharedFilter } from '../topic.js';
+
+/** One accepted subscription and whether its retained messages go out after the SUBACK. */
+interface Granted {
+  stored: StoredSubscription;
+  sendRetained: boolean;
+}
+
+/**
+ * SUBSCRIBE: each filter is validated, authorized and stored (replacing an identical filter
+ * [MQTT-3.8.4-3]); the SUBACK carries one code per filter in order [MQTT-3.8.4-6]; then the matching
+ * retained messages are sent per Retain Handling [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11].
+ */
+export async function handleSubscribe(conn: Connection, packet: SubscribePacket): Promise<void> {
+  const subscriptionId = packet.properties?.subscriptionIdentifier;
+  const reasonCodes: number[] = [];
+  const granted: Granted[] = [];
+  for (const sub of packet.subscriptions) {
+    const result = await subscribeOne(conn, sub, subscriptionId);
+    if (typeof result === 'number') {
+      reasonCodes.push(conn.protocolVersion === 5 ? result : SUBACK_FAILURE);
+    } else {
+      reasonCodes.push(result.stored.qos);
+      granted.push(result);
+    }
+  }
+  if (conn.state !== 'connected') return;
+  // The SUBACK goes out before any retained message of these subscriptions.
+  conn.send({ type: 'suback', packetId: packet.packetId, reasonCodes });
+  if (granted.length > 0)
+    conn.ctx.emitSubscribe(
+      conn,
+      granted.map((g) => g.stored),
+    );
+  for (const g of granted) if (g.sendRetained) await sendRetained(conn, g.stored);
+}
+
+async function subscribeOne(
+  conn: Connection,
+  sub: Subscription,
+  subscriptionId: number | undefined,
+): Promise<Granted | number> {
+  const { ctx } = conn;
+  const { limits } = ctx.options;
+  const session = conn.session!;
+  if (!isValidTopicFilter(sub.topicFilter, limits.maxTopicLevels)) return ReasonCode.TopicFilterInvalid;
+  const shared = parseSharedFilter(sub.topicFilter);
+  if (shared === null) return ReasonCode.TopicFilterInvalid;
+  // No Local on a shared subscription is a protocol error [MQTT-3.8.3-4].
+  if (shared && sub.noLocal) throw protocolViolation('No Local on a shared subscription');
+  if (
+    !session.subscriptions.has(sub.topicFilter) &&
+    session.subscriptions.size >= limits.maxSubscriptionsPerClient
+  ) {
+    return ReasonCode.QuotaExceeded;
+  }
+  let qos: QoS = sub.qos;
+  const hook = ctx.auth.authorizeSubscribe;
+  if (hook) {
+    let answer: Awaited<ReturnType<typeof hook>>;
+    try {
+      answer = await hook({ ...ctx.clientInfo(conn), subscription: sub });
+    } catch (err) {
+      ctx.logger.error({ err, clientId: conn.clientId }, 'authorizeSubscribe hook failed');
+      return ReasonCode.UnspecifiedError;
+    }
+    if (typeof answer === 'number') {
+      qos = Math.min(qos, answer) as QoS;
+    } else {
+      const verdict = toVerdict(answer);
+      if (!verdict.ok) return verdict.reasonCode;
+    }
+  }
+  const stored: StoredSubscription = { topicFilter: sub.topicFilter, qos };
+  if (sub.noLocal) stored.noLocal = true;
+  if (sub.retainAsPublished) stored.retainAsPublished = true;
+  if (sub.retainHandling) stored.retainHandling = sub.retainHandling;
+  if (subscriptionId !== undefined) stored.subscriptionId = subscriptionId;
+  const isNew = session.addSubscription(stored);
+  ctx.router.subscribe(conn.clientId, stored);
+  const handling = sub.retainHandling ?? 0;
+  // Retained messages are not sent for shared subscriptions: shared groups share live traffic only.
+  const sendRetained = !shared && (handling === 0 || (handling === 1 && isNew));
+  return { stored, sendRetained };
+}
+
+async function sendRetained(conn: Connection, sub: StoredSubscription): Promise<void> {
+  const { ctx } = conn;
+  const messages = await ctx.persistence.matchRetained(sub.topicFilter);
+  const session = conn.session;
+  if (!session || conn.state !== 'connected') return;
+  const now = Date.now();
+  for (const message of messages) {
+    if (message.expiresAt !== undefined && message.expiresAt <= now) {
+      ctx.stats.expiredDropped++;
+      continue;
+    }
+    session.deliver({
+      message,
+      qos: Math.min(message.qos, sub.qos) as QoS,
+      // Messages sent because of a new subscription carry RETAIN 1 [MQTT-3.3.1-8].
+      retain: true,
+      ...(sub.subscriptionId !== undefined && { subscriptionIds: [sub.subscriptionId] }),
+    });
+  }
+}

@@ -1,0 +1,48 @@
+import net from 'node:net';
+import { type AcceptTransport, DEFAULT_HOST, type Listener, type TcpListenerConfig } from './types.js';
+
+/** Plain TCP: every accepted socket is already the byte stream the broker needs. */
+export function createTcpListener(config: TcpListenerConfig, accept: AcceptTransport): Listener {
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    accept({
+      stream: socket,
+      listener: 'tcp',
+      remoteAddress: socket.remoteAddress,
+      remotePort: socket.remotePort,
+    });
+  });
+  return serverListener('tcp', server, config.host ?? DEFAULT_HOST, config.port);
+}
+
+/** Shared listen/close for anything built on a net.Server (tcp, ws and later tls, wss). */
+export function serverListener(
+  type: string,
+  server: net.Server,
+  host: string,
+  port: number,
+  beforeClose?: () => void,
+): Listener {
+  let closing: Promise<void> | undefined;
+  return {
+    type,
+    listen() {
+      return new Promise((resolve, reject) => {
+        const onError = (err: Error) => reject(err);
+        server.once('error', onError);
+        server.listen(port, host, () => {
+          server.off('error', onError);
+          const addr = server.address() as net.AddressInfo;
+          resolve({ type, host: addr.address, port: addr.port });
+        });
+      });
+    },
+    close() {
+      closing ??= new Promise((resolve) => {
+        beforeClose?.();
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+      });
+      return closing;
+    },
+  };
+}

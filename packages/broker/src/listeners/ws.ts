@@ -1,0 +1,51 @@
+import http from 'node:http';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import { serverListener } from './tcp.js';
+import { type AcceptTransport, DEFAULT_HOST, type Listener, type WsListenerConfig } from './types.js';
+
+/** Subprotocols MQTT clients offer; 'mqtt' is the registered one, 'mqttv3.1' is what old clients send. */
+const MQTT_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
+
+/**
+ * MQTT over WebSocket. The message stream of binary frames is turned into a byte stream, so an MQTT
+ * packet split across frames (or several packets in one frame) is reassembled by the same decoder as TCP.
+ */
+export function createWsListener(config: WsListenerConfig, accept: AcceptTransport): Listener {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' });
+    res.end('MQTT over WebSocket: upgrade required\n');
+  });
+  const wss = attachWebSocket(server, 'ws', config.path ?? '/mqtt', accept);
+  return serverListener('ws', server, config.host ?? DEFAULT_HOST, config.port, () => closeWebSockets(wss));
+}
+
+/** Upgrades requests on `path` of an HTTP(S) server to MQTT streams; reused by a later 'wss' listener. */
+export function attachWebSocket(
+  server: http.Server,
+  listener: string,
+  path: string,
+  accept: AcceptTransport,
+): WebSocketServer {
+  const wss = new WebSocketServer({
+    server,
+    path,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => MQTT_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
+  });
+  wss.on('connection', (socket, req) => {
+    const stream = createWebSocketStream(socket);
+    accept({
+      stream,
+      listener,
+      remoteAddress: req.socket.remoteAddress,
+      remotePort: req.socket.remotePort,
+    });
+  });
+  return wss;
+}
+
+/** Drops any websocket still open so the HTTP server's close() can finish. */
+export function closeWebSockets(wss: WebSocketServer): void {
+  for (const client of wss.clients) client.terminate();
+  wss.close();
+}

@@ -1,0 +1,114 @@
+import type { AuthHooks } from './auth.js';
+import type { RouteBus } from './cluster.js';
+import type { ListenerConfig, ListenerFactories } from './listeners/types.js';
+import type { Logger } from './logger.js';
+import type { Persistence } from './persistence/types.js';
+
+/** What to do when a session's queue of undelivered QoS 1/2 messages is full. */
+export type QueuePolicy = 'drop-oldest' | 'drop-new';
+
+export interface BrokerLimits {
+  /** Largest packet the broker accepts, in bytes (announced in v5 CONNACK). Default 1 MiB. */
+  maxPacketSize: number;
+  /** Inbound QoS 1/2 publishes a client may have unacknowledged (v5 Receive Maximum). Default 100. */
+  receiveMaximum: number;
+  /** Topic aliases a v5 client may use towards the broker. Default 16; 0 disables. */
+  topicAliasMaximum: number;
+  /** Outbound topic aliases the broker assigns when the client allows them. Default 16; 0 disables. */
+  outboundTopicAliases: number;
+  /** Largest keep alive (seconds) the broker accepts; a larger one (or 0) is replaced via Server Keep Alive. Default 0 (no cap). */
+  maxKeepAlive: number;
+  /** Undelivered QoS 1/2 messages kept per session. Default 1000. */
+  maxQueuedMessages: number;
+  /** Policy when the queue is full. Default 'drop-oldest'. */
+  queuePolicy: QueuePolicy;
+  /** Outbound QoS 1/2 messages in flight per client (further capped by the client's Receive Maximum). Default 100. */
+  maxInflight: number;
+  /** How long a socket may stay open without sending CONNECT. Default 10000 ms. */
+  connectTimeoutMs: number;
+  /** Subscriptions one client may hold. Default 1000. */
+  maxSubscriptionsPerClient: number;
+  /** Levels a topic name or filter may have. Default 128. */
+  maxTopicLevels: number;
+  /** Bytes buffered on a client socket above which QoS 0 deliveries are dropped and QoS 1/2 wait in the queue. Default 1 MiB. */
+  socketHighWaterMark: number;
+  /** Inbound packets buffered per connection before the socket is paused. Default 1000. */
+  maxPendingPackets: number;
+}
+
+export interface SysOptions {
+  /** Publish $SYS/broker/... topics. Default true. */
+  enabled: boolean;
+  /** Interval between updates. Default 10000 ms. */
+  intervalMs: number;
+}
+
+export interface BrokerOptions {
+  /** Where to listen. Default: one TCP listener on 127.0.0.1:1883. */
+  listeners?: ListenerConfig[];
+  /** Extra listener types by name (e.g. 'tls', 'wss'), merged over the built-in 'tcp' and 'ws'. */
+  listenerFactories?: ListenerFactories;
+  /** Storage for sessions, subscriptions, messages, retained and wills. Default in-memory. */
+  persistence?: Persistence;
+  /** Authentication and authorization hooks. Default: allow everything. */
+  auth?: AuthHooks;
+  /** Route bus between broker nodes. Default: local, in-process. */
+  routeBus?: RouteBus;
+  limits?: Partial<BrokerLimits>;
+  /** Cap on the v5 Session Expiry Interval a client may request, in seconds. Default 86400 (1 day). */
+  sessionExpiryMaxSeconds?: number;
+  sys?: Partial<SysOptions>;
+  /** Text published on $SYS/broker/version. Default '@mq/broker <version>'. */
+  version?: string;
+  /** Minimal pino-compatible logger. Default: silent. */
+  logger?: Logger;
+}
+
+export interface ResolvedOptions {
+  listeners: ListenerConfig[];
+  limits: BrokerLimits;
+  sessionExpiryMaxSeconds: number;
+  sys: SysOptions;
+  version: string;
+}
+
+export const DEFAULT_LIMITS: BrokerLimits = {
+  maxPacketSize: 1024 * 1024,
+  receiveMaximum: 100,
+  topicAliasMaximum: 16,
+  outboundTopicAliases: 16,
+  maxKeepAlive: 0,
+  maxQueuedMessages: 1000,
+  queuePolicy: 'drop-oldest',
+  maxInflight: 100,
+  connectTimeoutMs: 10_000,
+  maxSubscriptionsPerClient: 1000,
+  maxTopicLevels: 128,
+  socketHighWaterMark: 1024 * 1024,
+  maxPendingPackets: 1000,
+};
+
+export const BROKER_VERSION = '0.1.0';
+
+export function resolveOptions(options: BrokerOptions): ResolvedOptions {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (limits.receiveMaximum < 1 || limits.receiveMaximum > 65535) {
+    throw new RangeError('limits.receiveMaximum must be 1..65535');
+  }
+  if (limits.topicAliasMaximum < 0 || limits.topicAliasMaximum > 65535) {
+    throw new RangeError('limits.topicAliasMaximum must be 0..65535');
+  }
+  if (limits.maxKeepAlive < 0 || limits.maxKeepAlive > 65535) {
+    throw new RangeError('limits.maxKeepAlive must be 0..65535');
+  }
+  if (limits.queuePolicy !== 'drop-oldest' && limits.queuePolicy !== 'drop-new') {
+    throw new TypeError("limits.queuePolicy must be 'drop-oldest' or 'drop-new'");
+  }
+  return {
+    listeners: options.listeners ?? [{ type: 'tcp', host: '127.0.0.1', port: 1883 }],
+    limits,
+    sessionExpiryMaxSeconds: options.sessionExpiryMaxSeconds ?? 86_400,
+    sys: { enabled: true, intervalMs: 10_000, ...options.sys },
+    version: options.version ?? `@mq/broker ${BROKER_VERSION}`,
+  };
+}

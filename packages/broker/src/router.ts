@@ -1,0 +1,125 @@
+import type { QoS } from '@mq/codec';
+import { SubscriptionIndex } from '@mq/topic-trie';
+import type { RouteBus } from './cluster.js';
+import type { Delivery, Message } from './message.js';
+import type { Persistence, StoredSubscription } from './persistence/types.js';
+import type { Session } from './session.js';
+
+/** Per-subscriber fold of its overlapping subscriptions matching one message. */
+interface Fold {
+  qos: QoS;
+  retainAsPublished: boolean;
+  subscriptionIds: number[] | undefined;
+}
+
+/**
+ * Matches messages to sessions. Accepted messages go out through the RouteBus (so a cluster can fan
+ * them out); what comes back from it is delivered to this node's sessions: one copy per subscriber at
+ * the highest granted QoS with every matching subscription identifier, plus one per shared group.
+ */
+export class Router {
+  readonly index: SubscriptionIndex<StoredSubscription>;
+  readonly #sessions: Map<string, Session>;
+  readonly #bus: RouteBus;
+  readonly #persistence: Persistence;
+  readonly #folds = new Map<string, Fold>();
+  readonly #shared: Array<{ clientId: string; sub: StoredSubscription }> = [];
+
+  constructor(sessions: Map<string, Session>, bus: RouteBus, persistence: Persistence, maxLevels: number) {
+    this.#sessions = sessions;
+    this.#bus = bus;
+    this.#persistence = persistence;
+    this.index = new SubscriptionIndex<StoredSubscription>({
+      limits: { maxLevels },
+      // Shared groups prefer connected members, but fall back to a disconnected member's session queue.
+      isAvailable: (clientId) => sessions.get(clientId)?.target !== undefined,
+      fallbackToUnavailable: true,
+    });
+    bus.onMessage((message) => this.deliverLocal(message));
+  }
+
+  subscribe(clientId: string, sub: StoredSubscription): void {
+    this.index.add(clientId, sub.topicFilter, sub);
+  }
+
+  unsubscribe(clientId: string, topicFilter: string): void {
+    this.index.remove(clientId, topicFilter);
+  }
+
+  removeAll(clientId: string): void {
+    this.index.removeAll(clientId);
+  }
+
+  /** Stores it if retained, then routes it. A retained message with empty payload only clears the topic. */
+  publish(message: Message): void {
+    if (message.retain) void this.#persistence.putRetained(message);
+    this.#bus.publish(message);
+  }
+
+  /** Delivers to the sessions of this node. */
+  deliverLocal(message: Message): void {
+    const folds = this.#folds;
+    const shared = this.#shared;
+    try {
+      this.index.match(
+        message.topic,
+        (sub) => {
+          const clientId = sub.subscriberKey;
+          const value = sub.value;
+          if (sub.shareName !== undefined) {
+            shared.push({ clientId, sub: value });
+            return;
+          }
+          // No Local: not back to the publisher [MQTT-3.8.3-3].
+          if (value.noLocal && message.origin === clientId) return;
+          const fold = folds.get(clientId);
+          if (fold === undefined) {
+            folds.set(clientId, {
+              qos: value.qos,
+              retainAsPublished: value.retainAsPublished === true,
+              subscriptionIds: value.subscriptionId === undefined ? undefined : [value.subscriptionId],
+            });
+            return;
+          }
+          if (value.qos > fold.qos) fold.qos = value.qos;
+          if (value.retainAsPublished) fold.retainAsPublished = true;
+          if (value.subscriptionId !== undefined) {
+            if (fold.subscriptionIds === undefined) fold.subscriptionIds = [value.subscriptionId];
+            else fold.subscriptionIds.push(value.subscriptionId);
+          }
+        },
+        message.origin,
+      );
+      for (const [clientId, fold] of folds) {
+        this.#deliver(clientId, message, fold.qos, fold.retainAsPublished, fold.subscriptionIds);
+      }
+      for (const { clientId, sub } of shared) {
+        const ids = sub.subscriptionId === undefined ? undefined : [sub.subscriptionId];
+        this.#deliver(clientId, message, sub.qos, sub.retainAsPublished === true, ids);
+      }
+    } finally {
+      folds.clear();
+      shared.length = 0;
+    }
+  }
+
+  #deliver(
+    clientId: string,
+    message: Message,
+    grantedQos: QoS,
+    retainAsPublished: boolean,
+    subscriptionIds: number[] | undefined,
+  ): void {
+    const session = this.#sessions.get(clientId);
+    if (!session) return;
+    // Delivered QoS is the lower of published and granted [MQTT-3.8.4-8]; RETAIN is cleared on
+    // forwarding unless Retain As Published [MQTT-3.3.1-12] [MQTT-3.3.1-13].
+    const delivery: Delivery = {
+      message,
+      qos: message.qos < grantedQos ? message.qos : grantedQos,
+      retain: retainAsPublished && message.retain,
+    };
+    if (subscriptionIds !== undefined) delivery.subscriptionIds = subscriptionIds;
+    session.deliver(delivery);
+  }
+}

@@ -1,0 +1,255 @@
+import type { ProtocolVersion } from '@mq/codec';
+import { type Delivery, isExpired } from './message.js';
+import type { QueuePolicy } from './options.js';
+import type { Persistence, StoredOutgoing, StoredSession, StoredSubscription } from './persistence/types.js';
+import type { BrokerStats } from './stats.js';
+
+/** Session Expiry Interval meaning "never expires". */
+export const NEVER_EXPIRES = 0xffffffff;
+
+/** What a session needs from the connection currently attached to it. */
+export interface DeliveryTarget {
+  /** False while the socket is backed up or the connection is going away. */
+  canWrite(): boolean;
+  /** How many QoS 1/2 messages may be in flight (client Receive Maximum and broker cap). */
+  sendQuota(): number;
+  /** Encodes and writes a PUBLISH; false if it was not sent (too large for the client). */
+  sendPublish(delivery: Delivery, packetId: number | undefined, dup: boolean): boolean;
+  sendPubrel(packetId: number): void;
+}
+
+export interface SessionDeps {
+  persistence: Persistence;
+  stats: BrokerStats;
+  maxQueued: number;
+  queuePolicy: QueuePolicy;
+}
+
+interface Outgoing {
+  seq: number;
+  state: 'publish' | 'pubrel';
+  packetId: number;
+  delivery: Delivery;
+}
+
+/**
+ * The state that outlives a connection: subscriptions, outbound QoS 1/2 messages in flight (by packet
+ * id) and queued (not yet sent, bounded), and inbound QoS 2 packet ids awaiting PUBREL. Persistent
+ * sessions write every change through to the Persistence seam.
+ */
+export class Session {
+  readonly clientId: string;
+  protocolVersion: ProtocolVersion;
+  /** Seconds; 0 ends the session with the connection, NEVER_EXPIRES keeps it forever. */
+  expiryInterval: number;
+  readonly subscriptions = new Map<string, StoredSubscription>();
+  readonly inflight = new Map<number, Outgoing>();
+  readonly queue: Array<{ seq: number; delivery: Delivery }> = [];
+  readonly incomingQos2 = new Set<number>();
+  target: DeliveryTarget | undefined;
+  expiryTimer: NodeJS.Timeout | undefined;
+  disconnectedAt: number | undefined;
+  #deps: SessionDeps;
+  #seq = 0;
+  #lastPacketId = 0;
+
+  constructor(clientId: string, protocolVersion: ProtocolVersion, expiryInterval: number, deps: SessionDeps) {
+    this.clientId = clientId;
+    this.protocolVersion = protocolVersion;
+    this.expiryInterval = expiryInterval;
+    this.#deps = deps;
+  }
+
+  /** Whether anything is written through to persistence (a session that ends with its connection is not). */
+  get persistent(): boolean {
+    return this.expiryInterval > 0;
+  }
+
+  toStored(): StoredSession {
+    const stored: StoredSession = {
+      clientId: this.clientId,
+      protocolVersion: this.protocolVersion,
+      expiryInterval: this.expiryInterval,
+      subscriptions: [...this.subscriptions.values()],
+    };
+    if (this.disconnectedAt !== undefined) stored.disconnectedAt = this.disconnectedAt;
+    return stored;
+  }
+
+  save(): void {
+    if (this.persistent) void this.#deps.persistence.saveSession(this.toStored());
+  }
+
+  /** Returns whether the subscription is new (for Retain Handling 1). */
+  addSubscription(sub: StoredSubscription): boolean {
+    const existed = this.subscriptions.has(sub.topicFilter);
+    this.subscriptions.set(sub.topicFilter, sub);
+    if (this.persistent) void this.#deps.persistence.addSubscription(this.clientId, sub);
+    return !existed;
+  }
+
+  removeSubscription(topicFilter: string): boolean {
+    const existed = this.subscriptions.delete(topicFilter);
+    if (existed && this.persistent)
+      void this.#deps.persistence.removeSubscription(this.clientId, topicFilter);
+    return existed;
+  }
+
+  /** Hands one message to this session: sent now if possible, else queued (QoS 1/2) or dropped (QoS 0). */
+  deliver(delivery: Delivery): void {
+    const target = this.target;
+    if (delivery.qos === 0) {
+      if (target?.canWrite()) target.sendPublish(delivery, undefined, false);
+      else this.#deps.stats.qos0Dropped++;
+      return;
+    }
+    // Earlier queued messages go first, so per-topic order is kept [MQTT-4.6.0-5].
+    if (target && this.queue.length === 0 && this.inflight.size < target.sendQuota() && target.canWrite()) {
+      this.#sendNew(delivery, this.#seq++);
+      return;
+    }
+    this.#enqueue(delivery);
+  }
+
+  /** Sends queued messages while the client's quota and socket allow. */
+  drain(): void {
+    const target = this.target;
+    if (!target) return;
+    const now = Date.now();
+    while (this.queue.length > 0 && this.inflight.size < target.sendQuota() && target.canWrite()) {
+      const next = this.queue.shift()!;
+      if (isExpired(next.delivery.message, now)) {
+        this.#deps.stats.expiredDropped++;
+        this.#unpersist(next.seq);
+        continue;
+      }
+      this.#sendNew(next.delivery, next.seq);
+    }
+  }
+
+  /** After (re)attaching a connection: resend unacknowledged messages with DUP [MQTT-4.4.0-1], then drain. */
+  resume(target: DeliveryTarget): void {
+    this.target = target;
+    const pending = [...this.inflight.values()].sort((a, b) => a.seq - b.seq);
+    for (const entry of pending) {
+      if (entry.state === 'pubrel') target.sendPubrel(entry.packetId);
+      else if (!target.sendPublish(entry.delivery, entry.packetId, true)) this.#complete(entry);
+    }
+    this.drain();
+  }
+
+  /** PUBACK for QoS 1, or PUBCOMP for QoS 2: the message is done. Unknown ids are ignored. */
+  acknowledge(packetId: number, kind: 'puback' | 'pubcomp'): boolean {
+    const entry = this.inflight.get(packetId);
+    if (!entry) return false;
+    const expected = kind === 'puback' ? entry.delivery.qos === 1 : entry.state === 'pubrel';
+    if (!expected) return false;
+    this.#complete(entry);
+    this.drain();
+    return true;
+  }
+
+  /** PUBREC: move to the PUBREL step; false if the id is unknown. A failure reason code ends the flow. */
+  received(packetId: number, failed: boolean): boolean {
+    const entry = this.inflight.get(packetId);
+    if (entry?.delivery.qos !== 2) return false;
+    if (failed) {
+      this.#complete(entry);
+      this.drain();
+      return true;
+    }
+    entry.state = 'pubrel';
+    this.#persist(entry);
+    return true;
+  }
+
+  addIncomingQos2(packetId: number): void {
+    this.incomingQos2.add(packetId);
+    if (this.persistent) void this.#deps.persistence.addIncomingQos2(this.clientId, packetId);
+  }
+
+  removeIncomingQos2(packetId: number): boolean {
+    const had = this.incomingQos2.delete(packetId);
+    if (had && this.persistent) void this.#deps.persistence.removeIncomingQos2(this.clientId, packetId);
+    return had;
+  }
+
+  /** Restores outbound state read back from persistence at startup. */
+  restore(outgoing: StoredOutgoing[], incomingQos2: number[]): void {
+    for (const entry of outgoing) {
+      this.#seq = Math.max(this.#seq, entry.seq + 1);
+      if (entry.state === 'queued' || entry.packetId === undefined) {
+        this.queue.push({ seq: entry.seq, delivery: entry.delivery });
+      } else {
+        this.inflight.set(entry.packetId, {
+          seq: entry.seq,
+          state: entry.state,
+          packetId: entry.packetId,
+          delivery: entry.delivery,
+        });
+      }
+    }
+    for (const id of incomingQos2) this.incomingQos2.add(id);
+  }
+
+  /** Forget all messages (session discarded or not persistent and disconnected). */
+  clearMessages(): void {
+    this.inflight.clear();
+    this.queue.length = 0;
+    this.incomingQos2.clear();
+  }
+
+  #sendNew(delivery: Delivery, seq: number): void {
+    const entry: Outgoing = { seq, state: 'publish', packetId: this.#nextPacketId(), delivery };
+    this.inflight.set(entry.packetId, entry);
+    if (this.target?.sendPublish(delivery, entry.packetId, false)) {
+      this.#persist(entry);
+    } else {
+      // Too large for this client: dropped as if delivered [MQTT-3.1.2-25].
+      this.inflight.delete(entry.packetId);
+      this.#unpersist(seq);
+    }
+  }
+
+  #enqueue(delivery: Delivery): void {
+    if (this.queue.length >= this.#deps.maxQueued) {
+      this.#deps.stats.queueDropped++;
+      if (this.#deps.queuePolicy === 'drop-new') return;
+      const oldest = this.queue.shift();
+      if (oldest) this.#unpersist(oldest.seq);
+    }
+    const seq = this.#seq++;
+    this.queue.push({ seq, delivery });
+    if (this.persistent) {
+      void this.#deps.persistence.putOutgoing(this.clientId, { seq, state: 'queued', delivery });
+    }
+  }
+
+  #complete(entry: Outgoing): void {
+    this.inflight.delete(entry.packetId);
+    this.#unpersist(entry.seq);
+  }
+
+  #persist(entry: Outgoing): void {
+    if (!this.persistent) return;
+    void this.#deps.persistence.putOutgoing(this.clientId, {
+      seq: entry.seq,
+      state: entry.state,
+      packetId: entry.packetId,
+      delivery: entry.delivery,
+    });
+  }
+
+  #unpersist(seq: number): void {
+    if (this.persistent) void this.#deps.persistence.removeOutgoing(this.clientId, seq);
+  }
+
+  /** Next packet id not in flight; ids are 1..65535 [MQTT-2.3.1-1]. */
+  #nextPacketId(): number {
+    for (let i = 0; i < 65535; i++) {
+      this.#lastPacketId = this.#lastPacketId >= 65535 ? 1 : this.#lastPacketId + 1;
+      if (!this.inflight.has(this.#lastPacketId)) return this.#lastPacketId;
+    }
+    throw new RangeError('no free packet identifier');
+  }
+}

@@ -1,0 +1,82 @@
+import type { Message } from './message.js';
+import type { Persistence, StoredWill } from './persistence/types.js';
+
+/** Longest delay setTimeout can wait; longer delays are re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Wills of closed connections waiting for their Will Delay Interval. A will is published when the
+ * delay ends or its session ends, whichever is first [MQTT-3.1.3-9]; reconnecting to the session
+ * before that cancels it.
+ */
+export class WillManager {
+  readonly #pending = new Map<string, { will: StoredWill; timer: NodeJS.Timeout | undefined }>();
+  readonly #persistence: Persistence;
+  readonly #publish: (message: Message) => void;
+
+  constructor(persistence: Persistence, publish: (message: Message) => void) {
+    this.#persistence = persistence;
+    this.#publish = publish;
+  }
+
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  schedule(clientId: string, message: Message, delaySeconds: number): void {
+    this.cancel(clientId);
+    if (delaySeconds <= 0) {
+      this.#publish(message);
+      return;
+    }
+    const will: StoredWill = { clientId, message, publishAt: Date.now() + delaySeconds * 1000 };
+    void this.#persistence.putWill(will);
+    this.#arm(will);
+  }
+
+  /** The session came back: the will is not sent. */
+  cancel(clientId: string): void {
+    const entry = this.#pending.get(clientId);
+    if (!entry) return;
+    if (entry.timer) clearTimeout(entry.timer);
+    this.#pending.delete(clientId);
+    void this.#persistence.deleteWill(clientId);
+  }
+
+  /** The session ended: a will still waiting goes out now. */
+  sessionEnded(clientId: string): void {
+    const entry = this.#pending.get(clientId);
+    if (!entry) return;
+    this.cancel(clientId);
+    this.#publish(entry.will.message);
+  }
+
+  /** Re-arms wills read back from persistence at startup. */
+  restore(wills: StoredWill[]): void {
+    for (const will of wills) this.#arm(will);
+  }
+
+  /** Stops all timers (broker shutdown); stored wills stay for a restart. */
+  close(): void {
+    for (const entry of this.#pending.values()) if (entry.timer) clearTimeout(entry.timer);
+    this.#pending.clear();
+  }
+
+  #arm(will: StoredWill): void {
+    const wait = Math.max(0, will.publishAt - Date.now());
+    const timer = setTimeout(
+      () => {
+        if (Date.now() < will.publishAt) {
+          this.#arm(will);
+          return;
+        }
+        this.#pending.delete(will.clientId);
+        void this.#persistence.deleteWill(will.clientId);
+        this.#publish(will.message);
+      },
+      Math.min(wait, MAX_TIMER_MS),
+    );
+    timer.unref();
+    this.#pending.set(will.clientId, { will, timer });
+  }
+}
