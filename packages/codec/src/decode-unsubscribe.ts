@@ -1,0 +1,30 @@
+/** UNSUBSCRIBE body (5.0 section 3.10, 3.1.1 section 3.10). */
+import type { ProtocolVersion } from './constants.js';
+import { readPacketId } from './decode-ack.js';
+import { protocolError } from './errors.js';
+import type { UnsubscribePacket } from './packets.js';
+import { decodeProperties } from './properties.js';
+import type { Reader } from './reader.js';
+import { topicFilterProblem } from './topic.js';
+
+export function decodeUnsubscribe(r: Reader, version: ProtocolVersion): UnsubscribePacket {
+  const packetId = readPacketId(r, 'unsubscribe.packetId');
+  const properties = version === 5 ? decodeProperties(r, 'unsubscribe') : undefined;
+  const topicFilters: string[] = [];
+  while (r.remaining > 0) {
+    const filter = r.utf8('unsubscribe.topicFilters');
+    const problem = topicFilterProblem(filter, version === 5);
+    if (problem) throw protocolError('INVALID_TOPIC_FILTER', 'unsubscribe.topicFilters', problem);
+    topicFilters.push(filter);
+  }
+  if (topicFilters.length === 0) {
+    throw protocolError(
+      'EMPTY_PAYLOAD',
+      'unsubscribe.topicFilters',
+      'must contain at least one Topic Filter',
+    );
+  }
+  const packet: UnsubscribePacket = { type: 'unsubscribe', packetId, topicFilters };
+  if (properties) packet.properties = properties;
+  return packet;
+}

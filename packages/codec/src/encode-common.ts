@@ -1,0 +1,35 @@
+/** Checks shared by the per-packet encoders. Each throws what a sender must not send. */
+import { protocolError } from './errors.js';
+
+/** Property block sizes found by the length pass, handed to the write pass so nothing is measured twice. */
+export interface Sizes {
+  props: number;
+  willProps: number;
+}
+
+export function newSizes(): Sizes {
+  return { props: 0, willProps: 0 };
+}
+
+/** A non-zero 16-bit Packet Identifier [MQTT-2.2.1-3] (5.0), [MQTT-2.3.1-1] (3.1.1). */
+export function checkPacketId(id: unknown, field: string): void {
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > 0xffff) {
+    throw protocolError('INVALID_PACKET_ID', field, `must be an integer 1..65535, got ${String(id)}`);
+  }
+}
+
+export function checkQos(qos: unknown, field: string): void {
+  if (qos !== 0 && qos !== 1 && qos !== 2)
+    throw protocolError('INVALID_QOS', field, `must be 0, 1 or 2, got ${String(qos)}`);
+}
+
+export function checkReasonCode(code: number, allowed: ReadonlySet<number>, field: string): void {
+  if (!allowed.has(code))
+    throw protocolError('INVALID_REASON_CODE', field, `code ${String(code)} is not allowed here`);
+}
+
+export function checkUint16(value: unknown, field: string): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff) {
+    throw new RangeError(`${field}: must be an integer 0..65535, got ${String(value)}`);
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Node's Buffer when the runtime has one, else undefined (browsers, workers). Read once at module load;
+ * tests force the portable TextEncoder/TextDecoder path by removing `globalThis.Buffer` before import.
+ */
+
+/** The Buffer methods the fast paths use. They exist on every Node Buffer since Node 0.x. */
+export interface FastBuffer extends Uint8Array {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+  utf8Write(value: string, offset: number, length: number): number;
+}
+
+interface BufferCtor {
+  allocUnsafe(size: number): Uint8Array;
+  from(buffer: ArrayBufferLike, byteOffset: number, length: number): Uint8Array;
+  byteLength(value: string, encoding: 'utf8'): number;
+  isBuffer(value: unknown): boolean;
+  prototype: object;
+}
+
+function detect(): BufferCtor | undefined {
+  const found = (globalThis as { Buffer?: unknown }).Buffer;
+  if (typeof found !== 'function') return undefined;
+  const candidate = found as unknown as BufferCtor;
+  const proto = candidate.prototype as Partial<FastBuffer>;
+  const fast =
+    typeof proto.latin1Slice === 'function' &&
+    typeof proto.utf8Slice === 'function' &&
+    typeof proto.utf8Write === 'function';
+  return fast ? candidate : undefined;
+}
+
+export const NodeBuffer: BufferCtor | undefined = detect();
+
+/** A zero-copy Buffer view of `bytes` (or `bytes` itself when it already is one). Node only. */
+export function asFastBuffer(bytes: Uint8Array): FastBuffer {
+  const B = NodeBuffer!;
+  return (B.isBuffer(bytes) ? bytes : B.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as FastBuffer;
+}
+
+/** A new byte array of `size` bytes, contents unspecified (pooled Buffer in Node). */
+export function allocBytes(size: number): Uint8Array {
+  return NodeBuffer ? NodeBuffer.allocUnsafe(size) : new Uint8Array(size);
+}

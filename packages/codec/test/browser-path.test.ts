@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fixtures, hexBytes, toHex } from './fixtures.js';
+import { plain } from './helpers.js';
+
+type Codec = typeof import('../src/index.js');
+
+/** Loads a fresh copy of the codec with globalThis.Buffer removed, so it takes the TextEncoder/Decoder path. */
+describe('without Node Buffer (browser path)', () => {
+  let codec: Codec;
+
+  beforeAll(async () => {
+    vi.stubGlobal('Buffer', undefined);
+    vi.resetModules();
+    codec = await import('../src/index.js');
+    vi.unstubAllGlobals();
+  });
+
+  afterAll(() => {
+    vi.resetModules();
+  });
+
+  it('decodes and encodes every fixture byte-exactly with plain Uint8Arrays', () => {
+    for (const f of fixtures) {
+      const bytes = hexBytes(f.hex);
+      const decoded = codec.decodePacket(bytes, { protocolVersion: f.version });
+      expect(plain(decoded)).toEqual(plain(f.packet));
+      const encoded = codec.encodePacket(f.packet, f.version);
+      expect(encoded.constructor).toBe(Uint8Array);
+      expect(toHex(encoded)).toBe(toHex(bytes));
+    }
+  });
+
+  it('hands out payloads as plain Uint8Array views', () => {
+    const bytes = hexBytes('3007 0003612f62 6869');
+    const p = codec.decodePacket(bytes) as { payload: Uint8Array };
+    expect(p.payload.constructor).toBe(Uint8Array);
+    expect(p.payload.buffer).toBe(bytes.buffer);
+  });
+
+  it('[MQTT-1.5.4-1] rejects ill-formed UTF-8 and keeps long and non-ASCII strings intact', () => {
+    const long = `${'x'.repeat(100)}/ä/😀`;
+    const enc = codec.encodePacket({ type: 'unsubscribe', packetId: 1, topicFilters: [long] }, 4);
+    expect((codec.decodePacket(enc) as { topicFilters: string[] }).topicFilters).toEqual([long]);
+    expect(() => codec.decodePacket(hexBytes('3005 0001 c0 6869'))).toThrow(codec.MqttProtocolError);
+  });
+});
