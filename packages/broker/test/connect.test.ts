@@ -1,5 +1,6 @@
+import { ReasonCode } from '@mq/codec';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient, type Started, startBroker } from './harness.js';
+import { connectPacket, RawClient, type Started, startBroker } from './harness.js';
 
 let started: Started | undefined;
 afterEach(async () => {
@@ -7,11 +8,221 @@ afterEach(async () => {
   started = undefined;
 });
 
-describe('CONNECT', () => {
-  it('[MQTT-3.2.0-1] answers a 3.1.1 CONNECT with CONNACK accepted', async () => {
+describe('CONNECT and CONNACK', () => {
+  it('[MQTT-3.1.4-4] [MQTT-3.2.0-1] answers a 3.1.1 CONNECT with CONNACK accepted', async () => {
     started = await startBroker();
     const { client, connack } = await RawClient.connect(started.port, { clientId: 'c1' });
     expect(connack).toEqual({ type: 'connack', sessionPresent: false, reasonCode: 0 });
     await client.end();
+  });
+
+  it('accepts MQTT 3.1 (MQIsdp, level 3)', async () => {
+    started = await startBroker();
+    const { client, connack } = await RawClient.connect(started.port, {
+      clientId: 'old',
+      protocolVersion: 3,
+    });
+    expect(connack).toMatchObject({ type: 'connack', reasonCode: 0 });
+    await client.end();
+  });
+
+  it('[MQTT-3.1.4-5] [MQTT-3.2.2-8] answers a 5.0 CONNECT with CONNACK Success and its capabilities', async () => {
+    started = await startBroker({
+      limits: { receiveMaximum: 50, topicAliasMaximum: 8, maxPacketSize: 4096 },
+    });
+    const { client, connack } = await RawClient.connect(started.port, { clientId: 'v5', protocolVersion: 5 });
+    expect(connack).toMatchObject({
+      type: 'connack',
+      sessionPresent: false,
+      reasonCode: ReasonCode.Success,
+      properties: {
+        receiveMaximum: 50,
+        topicAliasMaximum: 8,
+        maximumPacketSize: 4096,
+        retainAvailable: true,
+        wildcardSubscriptionAvailable: true,
+        subscriptionIdentifiersAvailable: true,
+        sharedSubscriptionAvailable: true,
+      },
+    });
+    await client.end();
+  });
+
+  it('[MQTT-3.1.2-2] answers an unsupported protocol level with CONNACK 0x01 and closes', async () => {
+    started = await startBroker();
+    const client = await RawClient.open(started.port);
+    // CONNECT, protocol name MQTT, level 6, clean session, keep alive 60, client id "x"
+    client.writeRaw([
+      0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x06, 0x02, 0x00, 0x3c, 0x00, 0x01, 0x78,
+    ]);
+    expect(await client.nextPacket()).toEqual({ type: 'connack', sessionPresent: false, reasonCode: 1 });
+    await client.closed();
+  });
+
+  it('[MQTT-3.1.0-1] closes a connection whose first packet is not CONNECT', async () => {
+    started = await startBroker();
+    const client = await RawClient.open(started.port);
+    client.send({ type: 'pingreq' });
+    await client.closed();
+    expect(client.error).toBeUndefined();
+  });
+
+  it('[MQTT-3.1.0-2] treats a second CONNECT as a protocol error (3.1.1: close)', async () => {
+    started = await startBroker();
+    const { client } = await RawClient.connect(started.port, { clientId: 'twice' });
+    client.send(connectPacket({ clientId: 'twice' }));
+    await client.closed();
+  });
+
+  it('[MQTT-3.1.0-2] [MQTT-4.13.1-1] answers a second 5.0 CONNECT with DISCONNECT 0x82 and closes', async () => {
+    started = await startBroker();
+    const { client } = await RawClient.connect(started.port, { clientId: 'twice5', protocolVersion: 5 });
+    client.send(connectPacket({ clientId: 'twice5', protocolVersion: 5 }));
+    expect(await client.nextPacket()).toMatchObject({
+      type: 'disconnect',
+      reasonCode: ReasonCode.ProtocolError,
+    });
+    await client.closed();
+  });
+
+  it('[MQTT-3.1.3-8] refuses an empty 3.1.1 client id without Clean Session with return code 0x02', async () => {
+    started = await startBroker();
+    const { client, connack } = await RawClient.connect(started.port, { clientId: '', cleanStart: false });
+    expect(connack).toEqual({ type: 'connack', sessionPresent: false, reasonCode: 2 });
+    await client.closed();
+  });
+
+  it('[MQTT-3.1.3-6] accepts an empty 3.1.1 client id with Clean Session by assigning one', async () => {
+    started = await startBroker();
+    const ids: string[] = [];
+    started.broker.on('client', (c) => ids.push(c.clientId));
+    const { client, connack } = await RawClient.connect(started.port, { clientId: '' });
+    expect(connack).toMatchObject({ reasonCode: 0 });
+    expect(ids[0]?.length).toBeGreaterThan(0);
+    await client.end();
+  });
+
+  it('[MQTT-3.1.3-7] [MQTT-3.2.2-16] assigns a unique client id to an empty 5.0 client id and returns it', async () => {
+    started = await startBroker();
+    const a = await RawClient.connect(started.port, { clientId: '', protocolVersion: 5 });
+    const b = await RawClient.connect(started.port, { clientId: '', protocolVersion: 5 });
+    const idA = a.connack.type === 'connack' ? a.connack.properties?.assignedClientIdentifier : undefined;
+    const idB = b.connack.type === 'connack' ? b.connack.properties?.assignedClientIdentifier : undefined;
+    expect(idA).toMatch(/^mq-/);
+    expect(idB).toMatch(/^mq-/);
+    expect(idA).not.toBe(idB);
+    await a.client.end();
+    await b.client.end();
+  });
+
+  it('[MQTT-3.1.3-5] accepts a 23-character alphanumeric client id', async () => {
+    started = await startBroker();
+    const { client, connack } = await RawClient.connect(started.port, {
+      clientId: 'abcdefghijABCDEFGHIJ012',
+    });
+    expect(connack).toMatchObject({ reasonCode: 0 });
+    await client.end();
+  });
+
+  it('[MQTT-3.2.2-1] [MQTT-3.2.2-2] sets Session Present 0 for Clean Start and 1 when resuming a session', async () => {
+    started = await startBroker();
+    const first = await RawClient.connect(started.port, { clientId: 'sp', cleanStart: false });
+    expect(first.connack).toMatchObject({ sessionPresent: false });
+    await first.client.end();
+    const second = await RawClient.connect(started.port, { clientId: 'sp', cleanStart: false });
+    expect(second.connack).toMatchObject({ sessionPresent: true });
+    await second.client.end();
+    const third = await RawClient.connect(started.port, { clientId: 'sp', cleanStart: true });
+    expect(third.connack).toMatchObject({ sessionPresent: false });
+    await third.client.end();
+  });
+
+  it('[MQTT-3.2.2-3] [MQTT-3.1.2-6] sets Session Present 0 for Clean Start 0 without a stored session (5.0)', async () => {
+    started = await startBroker();
+    const { client, connack } = await RawClient.connect(started.port, {
+      clientId: 'fresh',
+      protocolVersion: 5,
+      cleanStart: false,
+      properties: { sessionExpiryInterval: 30 },
+    });
+    expect(connack).toMatchObject({ sessionPresent: false, reasonCode: 0 });
+    await client.end();
+  });
+
+  it('[MQTT-3.1.4-2] [MQTT-3.2.2-6] [MQTT-3.2.2-7] refuses a CONNECT the authenticate hook denies', async () => {
+    started = await startBroker({
+      auth: { authenticate: async (ctx) => ctx.username === 'good' || { ok: false, reasonCode: 0x86 } },
+    });
+    const bad5 = await RawClient.connect(started.port, {
+      clientId: 'b5',
+      protocolVersion: 5,
+      username: 'bad',
+    });
+    expect(bad5.connack).toMatchObject({
+      sessionPresent: false,
+      reasonCode: ReasonCode.BadUserNameOrPassword,
+    });
+    await bad5.client.closed();
+    const bad4 = await RawClient.connect(started.port, { clientId: 'b4', username: 'bad' });
+    expect(bad4.connack).toEqual({ type: 'connack', sessionPresent: false, reasonCode: 4 });
+    await bad4.client.closed();
+    const good = await RawClient.connect(started.port, { clientId: 'g', username: 'good' });
+    expect(good.connack).toMatchObject({ reasonCode: 0 });
+    await good.client.end();
+  });
+
+  it('[MQTT-3.1.4-6] [MQTT-3.1.4-5] processes nothing sent after a refused CONNECT', async () => {
+    const published: string[] = [];
+    started = await startBroker({ auth: { authenticate: () => false } });
+    started.broker.on('publish', (m) => published.push(m.topic));
+    const client = await RawClient.open(started.port);
+    client.send(connectPacket({ clientId: 'nope' }));
+    client.send({
+      type: 'publish',
+      topic: 'sneaky',
+      payload: new Uint8Array(1),
+      qos: 0,
+      retain: false,
+      dup: false,
+    });
+    expect(await client.nextPacket()).toMatchObject({ type: 'connack', reasonCode: 5 });
+    await client.closed();
+    expect(published).toEqual([]);
+  });
+
+  it('[MQTT-4.12.0-1] refuses an unsupported Authentication Method with 0x8C', async () => {
+    started = await startBroker();
+    const { client, connack } = await RawClient.connect(started.port, {
+      clientId: 'am',
+      protocolVersion: 5,
+      properties: { authenticationMethod: 'SCRAM-SHA-1' },
+    });
+    expect(connack).toMatchObject({ reasonCode: ReasonCode.BadAuthenticationMethod, sessionPresent: false });
+    await client.closed();
+  });
+
+  it('closes a socket that never sends CONNECT after connectTimeoutMs', async () => {
+    started = await startBroker({ limits: { connectTimeoutMs: 200 } });
+    const client = await RawClient.open(started.port);
+    await client.closed(5000);
+  });
+
+  it('[MQTT-3.1.2-3] closes the connection when the CONNECT reserved flag is set', async () => {
+    started = await startBroker();
+    const client = await RawClient.open(started.port);
+    client.writeRaw([
+      0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x03, 0x00, 0x3c, 0x00, 0x01, 0x78,
+    ]);
+    await client.closed();
+  });
+
+  it('[MQTT-3.1.4-1] closes without CONNACK when the CONNECT is malformed', async () => {
+    started = await startBroker();
+    const client = await RawClient.open(started.port);
+    // Password flag without user name flag (3.1.1)
+    client.writeRaw([
+      0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x42, 0x00, 0x3c, 0x00, 0x01, 0x78,
+    ]);
+    await expect(client.nextPacket()).rejects.toThrow(/closed/);
   });
 });

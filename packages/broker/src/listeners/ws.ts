@@ -1,9 +1,10 @@
 import http from 'node:http';
-import { createWebSocketStream, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { serverListener } from './tcp.js';
 import { type AcceptTransport, DEFAULT_HOST, type Listener, type WsListenerConfig } from './types.js';
+import { WebSocketStream } from './ws-stream.js';
 
-/** Subprotocols MQTT clients offer; 'mqtt' is the registered one, 'mqttv3.1' is what old clients send. */
+/** Subprotocols accepted; 'mqtt' is preferred [MQTT-6.0.0-4], 'mqttv3.1' is what old 3.1 clients offer. */
 const MQTT_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
 
 /**
@@ -33,7 +34,7 @@ export function attachWebSocket(
     handleProtocols: (offered) => MQTT_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
   wss.on('connection', (socket, req) => {
-    const stream = createWebSocketStream(socket);
+    const stream = new WebSocketStream(socket);
     accept({
       stream,
       listener,

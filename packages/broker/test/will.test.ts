@@ -1,0 +1,181 @@
+import { ReasonCode } from '@mq/codec';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RawClient, type Started, startBroker, str, text } from './harness.js';
+
+let started: Started | undefined;
+afterEach(async () => {
+  await started?.close();
+  started = undefined;
+});
+
+async function watcher(port: number, filter = 'will/#') {
+  const { client } = await RawClient.connect(port, { clientId: 'watcher', protocolVersion: 5 });
+  client.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: filter, qos: 2 }] });
+  await client.expectPacket('suback');
+  return client;
+}
+
+const will = (topic: string, payload: string, extra: { qos?: 0 | 1 | 2; retain?: boolean } = {}) => ({
+  topic,
+  payload: text(payload),
+  qos: extra.qos ?? 0,
+  retain: extra.retain ?? false,
+});
+
+describe('will messages', () => {
+  it('[MQTT-3.1.2-8] [MQTT-3.1.2-16] publishes the will as non-retained when the socket closes without DISCONNECT', async () => {
+    started = await startBroker();
+    const w = await watcher(started.port);
+    const { client } = await RawClient.connect(started.port, {
+      clientId: 'dies',
+      will: will('will/a', 'bye', { qos: 1 }),
+    });
+    client.destroy();
+    const got = await w.expectPacket('publish');
+    expect(got).toMatchObject({ topic: 'will/a', qos: 1, retain: false });
+    expect(str(got.payload)).toBe('bye');
+    await w.end();
+  });
+
+  it('[MQTT-3.1.2-10] [MQTT-3.14.4-3] [MQTT-3.1.2-12] does not publish the will after a normal DISCONNECT', async () => {
+    started = await startBroker();
+    const w = await watcher(started.port);
+    const { client } = await RawClient.connect(started.port, {
+      clientId: 'polite',
+      will: will('will/b', 'bye'),
+    });
+    client.send({ type: 'disconnect' });
+    await client.closed();
+    expect(await w.expectNoPacket(300)).toBeUndefined();
+    await w.end();
+  });
+
+  it('publishes the will after a v5 DISCONNECT with reason 0x04', async () => {
+    started = await startBroker();
+    const w = await watcher(started.port);
+    const { client } = await RawClient.connect(started.port, {
+      clientId: 'asks',
+      protocolVersion: 5,
+      will: will('will/c', 'please'),
+    });
+    client.send({ type: 'disconnect', reasonCode: ReasonCode.DisconnectWithWillMessage });
+    await client.closed();
+    expect(await w.expectPacket('publish')).toMatchObject({ topic: 'will/c' });
+    await w.end();
+  });
+
+  it('[MQTT-3.1.2-15] [MQTT-3.1.2-17] publishes a will with Will Retain as a retained message', async () => {
+    started = await startBroker();
+    const { client } = await RawClient.connect(started.port, {
+      clientId: 'dies',
+      will: will('will/r', 'kept', { retain: true }),
+    });
+    client.destroy();
+    await client.closed();
+    const w = await watcher(started.port);
+    const got = await w.expectPacket('publish');
+    expect(got).toMatchObject({ topic: 'will/r', retain: true });
+    await w.end();
+  });
+
+  it('[MQTT-3.1.3-10] [MQTT-3.1.2-9] passes will properties on, user properties in order', async () => {
+    started = await startBroker();
+    const w = await watcher(started.port);
+    const { client } = await RawClient.connect(started.port, {
+      clientId: 'props',
+      protocolVersion: 5,
+      will: {
+        ...will('will/p', '{}'),
+        properties: {
+          contentType: 'application/json',
+          payloadFormatIndicator: 1,
+          userProperties: [
+            ['b', '2'],
+            ['a', '1'],
+            ['b', '3'],
+          ],
+        },
+      },
+    });
+    client.destroy();
+    const got = await w.expectPacket('publish');
+    expect(got.properties).toMatchObject({
+      contentType: 'application/json',
+      payloadFormatIndicator: 1,
+      userProperties: [
+        ['b', '2'],
+        ['a', '1'],
+        ['b', '3'],
+      ],
+    });
+    await w.end();
+  });
+
+  it('[MQTT-3.1.3-9] does not publish a delayed will when the session reconnects before the delay', async () => {
+    started = await startBroker();
+    const w = await watcher(started.port);
+    const options = {
+      clientId: 'delayed',
+      protocolVersion: 5 as const,
+      cleanStart: false,
+      properties: { sessionExpiryInterval: 60 },
+      will: { ...will('will/d', 'late'), properties: { willDelayInterval: 2 } },
+    };
+    const first = await RawClient.connect(started.port, options);
+    first.client.destroy();
+    await first.client.closed();
+    const second = await RawClient.connect(started.port, options);
+    expect(second.connack).toMatchObject({ sessionPresent: true });
+    expect(await w.expectNoPacket(2500)).toBeUndefined();
+    await second.client.end();
+    await w.end();
+  });
+
+  it('[MQTT-3.1.2-8] publishes a delayed will when the delay passes', async () => {
+    started = await startBroker();
+    const w = await watcher(started.port);
+    const { client } = await RawClient.connect(started.port, {
+      clientId: 'delayed2',
+      protocolVersion: 5,
+      properties: { sessionExpiryInterval: 60 },
+      will: { ...will('will/e', 'late'), properties: { willDelayInterval: 1 } },
+    });
+    client.destroy();
+    const got = await w.expectPacket('publish', 5000);
+    expect(got.topic).toBe('will/e');
+    await w.end();
+  });
+
+  it('[MQTT-3.1.2-8] publishes a delayed will at once when the session ends first (expiry 0)', async () => {
+    started = await startBroker();
+    const w = await watcher(started.port);
+    const { client } = await RawClient.connect(started.port, {
+      clientId: 'shortsession',
+      protocolVersion: 5,
+      will: { ...will('will/f', 'now'), properties: { willDelayInterval: 300 } },
+    });
+    client.destroy();
+    expect((await w.expectPacket('publish', 2000)).topic).toBe('will/f');
+    await w.end();
+  });
+
+  it('publishes the will of a client the broker disconnects for a protocol error', async () => {
+    started = await startBroker();
+    const w = await watcher(started.port);
+    const { client } = await RawClient.connect(started.port, {
+      clientId: 'bad',
+      will: will('will/g', 'err'),
+    });
+    client.send({
+      type: 'connect',
+      protocolVersion: 4,
+      protocolName: 'MQTT',
+      clientId: 'bad',
+      cleanStart: true,
+      keepAlive: 0,
+    });
+    await client.closed();
+    expect((await w.expectPacket('publish')).topic).toBe('will/g');
+    await w.end();
+  });
+});
