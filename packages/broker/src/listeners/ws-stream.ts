@@ -45,7 +45,7 @@ export class WebSocketStream extends Duplex {
     callback: (error?: Error | null) => void,
   ): void {
     // Corked writes leave as one frame: fewer frames, same bytes.
-    this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'buffer', callback);
+    this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'binary', callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
