@@ -59,6 +59,7 @@ function collectReports() {
 }
 
 ensureSystemPeers();
+process.env.TURBO_TELEMETRY_DISABLED = '1';
 const run = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
