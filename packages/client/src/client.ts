@@ -154,6 +154,7 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
   #incomingAliases = new IncomingAliases(0);
   #clientId: string;
   #everConnected = false;
+  #cleanStartSent = true;
   #attempt = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #ready: Promise<void>;
@@ -405,8 +406,9 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
     });
     this.#connection = connection;
     const resume = this.#everConnected && opts.protocolVersion === 5 && opts.sessionExpiryInterval > 0;
+    this.#cleanStartSent = opts.cleanStart && !resume;
     try {
-      await connection.start(buildConnect(opts, this.#clientId, opts.cleanStart && !resume));
+      await connection.start(buildConnect(opts, this.#clientId, this.#cleanStartSent));
     } catch (error) {
       if (this.#connection !== connection) return;
       this.#connection = undefined;
@@ -445,7 +447,8 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
       aliases: aliasMax > 0 ? new OutgoingAliases(aliasMax) : undefined,
     };
     this.#setState('connected');
-    const sessionPresent = connack.sessionPresent;
+    // MQTT 3.1 CONNACK has no Session Present flag: the session is there unless we asked for a clean one.
+    const sessionPresent = opts.protocolVersion === 3 ? !this.#cleanStartSent : connack.sessionPresent;
     this.#incoming.connected(link, sessionPresent);
     // Requests cut off by the last connection (or made while offline) go first, then restored ones.
     for (const request of this.#requests.values()) connection.send(request.build(request.packetId));

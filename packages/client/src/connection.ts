@@ -81,6 +81,8 @@ export class Connection {
         setup.connectTimeout,
       );
     });
+    // Observed below once the transport is open; this keeps an early failure from counting as unhandled.
+    handshake.catch(() => {});
     try {
       this.#transportPending = true;
       const transport = await setup.transport(setup.url, setup.transportOptions, {

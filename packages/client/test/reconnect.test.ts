@@ -1,0 +1,190 @@
+import type { Packet, PublishPacket } from '@mq/codec';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MqttClient } from '../src/client.js';
+import { createClient } from '../src/index.js';
+import type { PublishResult } from '../src/outgoing.js';
+import { defaultBehaviour, FakeBroker, type FakeConnection } from './helpers/fake-broker.js';
+import { waitUntil } from './helpers/transport-probe.js';
+
+const fast = { reconnect: { initialDelay: 20, maxDelay: 200 } } as const;
+let broker: FakeBroker | undefined;
+let client: MqttClient | undefined;
+afterEach(async () => {
+  await client?.end({ force: true });
+  await broker?.close();
+  client = undefined;
+  broker = undefined;
+});
+
+const publishes = (c: FakeConnection) => c.received.filter((p): p is PublishPacket => p.type === 'publish');
+
+/**
+ * Connection 0 acknowledges the first `ackFirst` publishes (and for QoS 2 only PUBRECs them),
+ * then cuts the socket once it has seen `cutAfter`; later connections acknowledge everything.
+ */
+function cutMidStream(ackFirst: number, cutAfter: number, sessionPresent: boolean) {
+  return {
+    connack: (_: unknown, c: FakeConnection) => ({
+      sessionPresent: c.index > 0 && sessionPresent,
+      reasonCode: 0,
+      properties: { receiveMaximum: 20 },
+    }),
+    onPacket: (packet: Packet, c: FakeConnection) => {
+      if (c.index > 0) return defaultBehaviour(packet, c);
+      // Connection 0 never completes QoS 2 (PUBREL stays unanswered).
+      if (packet.type === 'pubrel') return;
+      if (packet.type !== 'publish') return defaultBehaviour(packet, c);
+      const seen = publishes(c).length;
+      if (seen <= ackFirst) {
+        const packetId = packet.packetId as number;
+        c.send(packet.qos === 1 ? { type: 'puback', packetId } : { type: 'pubrec', packetId });
+      }
+      if (seen === cutAfter) c.cut();
+    },
+  };
+}
+
+describe('connection cut mid-stream', () => {
+  it('[MQTT-4.4.0-1] [MQTT-3.3.1-1] resends every unacknowledged QoS 1 publish with DUP and its packet id; no promise resolves early', async () => {
+    broker = await FakeBroker.start(cutMidStream(5, 10, true));
+    client = createClient(broker.url, {
+      ...fast,
+      clientId: 'cut-q1',
+      cleanStart: false,
+      sessionExpiryInterval: 60,
+    });
+    const resolved: string[] = [];
+    const acked = () => broker?.all('puback').length ?? 0;
+    const pending = Array.from({ length: 40 }, (_, i) =>
+      client?.publish('cut/q1', `m${i}`, { qos: 1 }).then((r: PublishResult) => {
+        resolved.push(`m${i}`);
+        return r;
+      }),
+    );
+    await broker.until(
+      () =>
+        broker?.connections[0]?.received.length !== undefined &&
+        publishes(broker.connections[0] as FakeConnection).length >= 10,
+    );
+    await broker.connections[0]?.closed;
+    const first = broker.connections[0] as FakeConnection;
+    // Only what connection 0 acknowledged may have resolved, and nothing else.
+    expect(resolved.every((m) => Number(m.slice(1)) < 5)).toBe(true);
+    await Promise.all(pending);
+    expect(acked()).toBe(0);
+    expect(resolved).toHaveLength(40);
+    const second = broker.connections[1] as FakeConnection;
+    const unacked = publishes(first).slice(5);
+    const resent = publishes(second).slice(0, unacked.length);
+    expect(resent.map((p) => [p.packetId, p.dup, new TextDecoder().decode(p.payload)])).toEqual(
+      unacked.map((p) => [p.packetId, true, new TextDecoder().decode(p.payload)]),
+    );
+    // Everything else went out fresh, each message exactly once on the second connection.
+    const texts = publishes(second).map((p) => new TextDecoder().decode(p.payload));
+    expect(new Set(texts).size).toBe(texts.length);
+    expect(texts.length).toBe(35);
+  });
+
+  it('[MQTT-4.3.3-6] resends PUBREL (not PUBLISH) for QoS 2 messages the server had received', async () => {
+    broker = await FakeBroker.start(cutMidStream(4, 8, true));
+    client = createClient(broker.url, {
+      ...fast,
+      clientId: 'cut-q2',
+      cleanStart: false,
+      sessionExpiryInterval: 60,
+    });
+    const pending = Array.from({ length: 12 }, (_, i) => client?.publish('cut/q2', `m${i}`, { qos: 2 }));
+    await Promise.all(pending);
+    const first = broker.connections[0] as FakeConnection;
+    const second = broker.connections[1] as FakeConnection;
+    const pubrecd = publishes(first)
+      .slice(0, 4)
+      .map((p) => p.packetId);
+    const resentPubrels = second.received
+      .filter((p) => p.type === 'pubrel')
+      .map((p) => p.type === 'pubrel' && p.packetId);
+    expect(resentPubrels.slice(0, 4)).toEqual(pubrecd);
+    const republished = publishes(second).map((p) => p.packetId);
+    for (const id of pubrecd) expect(republished).not.toContain(id);
+    expect(publishes(second).filter((p) => p.dup)).toHaveLength(publishes(first).length - 4);
+  });
+
+  it('sends unacknowledged messages again as new ones and restores subscriptions when the session is gone', async () => {
+    broker = await FakeBroker.start(cutMidStream(2, 6, false));
+    client = createClient(broker.url, { ...fast, clientId: 'cut-lost' });
+    await client.subscribe('restore/me', { qos: 1 });
+    const pending = Array.from({ length: 6 }, (_, i) => client?.publish('cut/lost', `m${i}`, { qos: 1 }));
+    await Promise.all(pending);
+    const second = broker.connections[1] as FakeConnection;
+    expect(second.received.find((p) => p.type === 'subscribe')).toMatchObject({
+      subscriptions: [{ topicFilter: 'restore/me', qos: 1 }],
+    });
+    expect(publishes(second).map((p) => [p.dup, new TextDecoder().decode(p.payload)])).toEqual(
+      ['m2', 'm3', 'm4', 'm5'].map((m) => [false, m]),
+    );
+  });
+
+  it('queues publishes made while reconnecting and sends them once connected, in order', async () => {
+    broker = await FakeBroker.start();
+    client = createClient(broker.url, { ...fast, clientId: 'offline-queue' });
+    await client.whenConnected();
+    broker.connections[0]?.destroy();
+    await waitUntil(() => client?.state === 'reconnecting', 5000, 'reconnecting');
+    const pending = [0, 1, 2].map((i) => client?.publish('q/offline', `m${i}`, { qos: i === 0 ? 0 : 1 }));
+    await Promise.all(pending);
+    expect(
+      publishes(broker.connections.at(-1) as FakeConnection).map((p) => new TextDecoder().decode(p.payload)),
+    ).toEqual(['m0', 'm1', 'm2']);
+  });
+});
+
+describe('flow control', () => {
+  it('[MQTT-4.9.0-2] never has more QoS 1/2 publishes in flight than the server receive maximum', async () => {
+    let inflight = 0;
+    let peak = 0;
+    const held: Array<() => void> = [];
+    broker = await FakeBroker.start({
+      connack: () => ({ sessionPresent: false, reasonCode: 0, properties: { receiveMaximum: 3 } }),
+      onPacket: (packet, c) => {
+        if (packet.type !== 'publish') return defaultBehaviour(packet, c);
+        inflight += 1;
+        peak = Math.max(peak, inflight);
+        const packetId = packet.packetId as number;
+        // Acknowledge in batches once the window is full, so the client really has to wait.
+        held.push(() => {
+          inflight -= 1;
+          c.send(packet.qos === 1 ? { type: 'puback', packetId } : { type: 'pubrec', packetId });
+        });
+        if (held.length === 3) for (const ack of held.splice(0)) ack();
+      },
+    });
+    client = createClient(broker.url, fast);
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) => client?.publish('rm/x', `m${i}`, { qos: ((i % 2) + 1) as 1 | 2 })),
+    );
+    expect(peak).toBe(3);
+    expect(broker.all('publish')).toHaveLength(30);
+  });
+
+  it('fails a publish larger than the server Maximum Packet Size without sending it', async () => {
+    broker = await FakeBroker.start({
+      connack: () => ({ sessionPresent: false, reasonCode: 0, properties: { maximumPacketSize: 64 } }),
+    });
+    client = createClient(broker.url, fast);
+    await client.whenConnected();
+    await expect(client.publish('big', new Uint8Array(100), { qos: 1 })).rejects.toMatchObject({
+      code: 'PACKET_TOO_LARGE',
+      reasonCode: 0x95,
+    });
+    await client.publish('small', 'ok', { qos: 1 });
+    expect(broker.all('publish').map((p) => p.topic)).toEqual(['small']);
+  });
+
+  it('rejects with QUEUE_FULL once maxQueued messages wait', async () => {
+    broker = await FakeBroker.start({ connack: () => undefined });
+    client = createClient(broker.url, { ...fast, maxQueued: 2 });
+    const accepted = [client.enqueue('q', 'a', { qos: 1 }), client.enqueue('q', 'b', { qos: 1 })];
+    await Promise.all(accepted);
+    await expect(client.publish('q', 'c', { qos: 1 })).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+  });
+});
