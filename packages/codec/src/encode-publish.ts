@@ -11,15 +11,41 @@ export function publishFlags(p: PublishPacket): number {
   return (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 0x01 : 0);
 }
 
+/** UTF-8 length of a Topic Name, checked in one pass for U+0000 and wildcards [MQTT-3.3.2-2]. */
+function topicNameLength(topic: string): number {
+  if (typeof topic !== 'string') throw new TypeError('publish.topic: expected a string');
+  const n = topic.length;
+  for (let i = 0; i < n; i++) {
+    const c = topic.charCodeAt(i);
+    if (c === 0x23 || c === 0x2b) {
+      throw protocolError(
+        'INVALID_TOPIC_NAME',
+        'publish.topic',
+        `must not contain the wildcard '${topic[i]}'`,
+      );
+    }
+    // Non-ASCII or U+0000: the general string check measures the rest and finds U+0000 and lone surrogates.
+    if (c >= 0x80 || c === 0) {
+      const wildcard = topic.indexOf('+', i) !== -1 ? '+' : topic.indexOf('#', i) !== -1 ? '#' : undefined;
+      if (wildcard)
+        throw protocolError(
+          'INVALID_TOPIC_NAME',
+          'publish.topic',
+          `must not contain the wildcard '${wildcard}'`,
+        );
+      return stringLength(topic, 'publish.topic');
+    }
+  }
+  if (n > 0xffff) return stringLength(topic, 'publish.topic');
+  return n;
+}
+
 export function publishLength(p: PublishPacket, version: ProtocolVersion, sizes: Sizes): number {
   const qos = p.qos;
   checkQos(qos, 'publish.qos');
   if (p.dup && qos === 0) throw protocolError('RESERVED_FLAGS', 'publish.dup', 'DUP must be 0 for QoS 0');
   const topic = p.topic;
-  let n = 2 + stringLength(topic, 'publish.topic');
-  if (topic.indexOf('+') !== -1 || topic.indexOf('#') !== -1) {
-    throw protocolError('INVALID_TOPIC_NAME', 'publish.topic', 'must not contain wildcards');
-  }
+  let n = 2 + topicNameLength(topic);
   if (qos > 0) {
     checkPacketId(p.packetId, 'publish.packetId');
     n += 2;

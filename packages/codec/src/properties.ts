@@ -61,14 +61,50 @@ for (const info of PROPERTIES) {
 
 const PUBLISH_BIT = contextBit('publish');
 
+const CONTEXTS: readonly PropertyContext[] = [
+  'connect',
+  'connack',
+  'publish',
+  'will',
+  'puback',
+  'pubrec',
+  'pubrel',
+  'pubcomp',
+  'subscribe',
+  'suback',
+  'unsubscribe',
+  'unsuback',
+  'disconnect',
+  'auth',
+];
+
+/** Field names for error messages, built once: FIELDS[ctx][id] = 'publish.properties.topicAlias'. */
+const FIELDS = new Map<PropertyContext, string[]>(
+  CONTEXTS.map((ctx) => {
+    const names: string[] = [];
+    for (const pr of RULE_BY_ID) {
+      if (pr === undefined) continue;
+      const key = pr.id === 0x0b && ctx === 'publish' ? 'subscriptionIdentifiers' : pr.key;
+      names[pr.id] = `${ctx}.properties.${key}`;
+    }
+    names[0] = `${ctx}.properties`;
+    return [ctx, names];
+  }),
+);
+
+function fieldOf(ctx: PropertyContext, key: string): string {
+  return `${ctx}.properties.${key}`;
+}
+
 /** Reads a Property Length and the properties after it; undefined when there are none. */
 export function decodeProperties(r: Reader, ctx: PropertyContext): Properties | undefined {
-  const len = r.varint(`${ctx}.properties`);
+  const fields = FIELDS.get(ctx)!;
+  const len = r.varint(fields[0]!);
   if (len === 0) return undefined;
   if (len > r.remaining) {
     throw protocolError(
       'MALFORMED_LENGTH',
-      `${ctx}.properties`,
+      fields[0]!,
       `Property Length ${len} exceeds the ${r.remaining} byte(s) left in the packet`,
     );
   }
@@ -175,16 +211,17 @@ function setOnce(props: Record<string, unknown>, key: string, value: unknown, fi
 export function propertiesLength(props: Properties | undefined, ctx: PropertyContext): number {
   if (props === undefined || props === null) return 0;
   const bit = contextBit(ctx);
+  const fields = FIELDS.get(ctx)!;
   const bag = props as Record<string, unknown>;
   let total = 0;
   for (const key in bag) {
     const value = bag[key];
     if (value === undefined) continue;
     const pr = RULE_BY_KEY.get(key);
-    if (pr === undefined) throw new TypeError(`${ctx}.properties.${key}: unknown property`);
-    const field = `${ctx}.properties.${key}`;
-    if ((pr.mask & bit) === 0) throw protocolError('PROPERTY_NOT_ALLOWED', field, `not allowed in ${ctx}`);
-    total += valueLength(pr, value, field);
+    if (pr === undefined) throw new TypeError(`${fieldOf(ctx, key)}: unknown property`);
+    if ((pr.mask & bit) === 0)
+      throw protocolError('PROPERTY_NOT_ALLOWED', fieldOf(ctx, key), `not allowed in ${ctx}`);
+    total += valueLength(pr, value, fields[pr.id]!);
   }
   if (bag.authenticationData !== undefined && bag.authenticationMethod === undefined) {
     throw protocolError(

@@ -6,8 +6,10 @@
 import { protocolError } from './errors.js';
 import { type FastBuffer, NodeBuffer } from './platform.js';
 
-/** Strings up to this many UTF-16 units are copied in JS; longer ones go to the native encoder/decoder. */
+/** Strings up to this many bytes are decoded in JS; longer ones go to the native decoder. */
 const SHORT = 24;
+/** ASCII strings up to this many UTF-16 units are written in JS; longer ones go to the native encoder. */
+const SHORT_WRITE = 64;
 
 const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const textEncoder = new TextEncoder();
@@ -121,7 +123,7 @@ export function utf8Length(value: string, field: string): number {
  */
 export function writeUtf8(target: Uint8Array, value: string, offset: number): number {
   const n = value.length;
-  if (n <= SHORT) {
+  if (n <= SHORT_WRITE) {
     let i = 0;
     for (; i < n; i++) {
       const c = value.charCodeAt(i);
