@@ -25,8 +25,6 @@ class TrieNode<T> {
   }
 }
 
-const DOLLAR = 0x24;
-
 /** True when `filter` contains `+` or `#` (filters are validated, so any occurrence is a wildcard level). */
 export function hasWildcard(filter: string): boolean {
   return filter.indexOf('+') >= 0 || filter.indexOf('#') >= 0;
@@ -148,24 +146,32 @@ export class FilterTrie<T> {
     return true;
   }
 
+  /** True when some stored filter has a wildcard, i.e. a match must split the topic and walk the trie. */
+  get hasWildcards(): boolean {
+    return this.#wildcardFilters > 0;
+  }
+
+  /** The bucket of the exact (wildcard-free) filter equal to `topic`. */
+  exact(topic: string): readonly T[] | undefined {
+    return this.#exact.get(topic);
+  }
+
   /**
-   * Push every bucket whose filter matches `topic` onto `out`. The topic is split only when wildcard
-   * filters exist; it must have been validated as a topic name. Returns false, having collected
-   * nothing, when the topic has more than `maxLevels` levels.
+   * Call `visit` for every item whose wildcard filter matches the topic given as `levels[0..count)`;
+   * `dollar` says whether the topic begins with `$`. Returns the number of visits.
    */
-  collect(topic: string, out: T[][], maxLevels: number): boolean {
-    if (this.#wildcardFilters === 0) {
-      const exact = this.#exact.get(topic);
-      if (exact !== undefined) out.push(exact);
-      return true;
-    }
-    // split's limit stops the work at maxLevels + 1 pieces, so a hostile topic costs nothing more.
-    const levels = topic.split('/', maxLevels + 1);
-    if (levels.length > maxLevels) return false;
-    const exact = this.#exact.get(topic);
-    if (exact !== undefined) out.push(exact);
-    walk(this.#root, levels, 0, topic.charCodeAt(0) === DOLLAR, out);
-    return true;
+  visitWildcards(
+    levels: readonly string[],
+    count: number,
+    dollar: boolean,
+    visit: (item: T) => void,
+  ): number {
+    return walk(this.#root, levels, count, 0, dollar, visit);
+  }
+
+  /** Push the buckets of every wildcard filter matching the topic onto `out` (allocation-free callers). */
+  collectWildcards(levels: readonly string[], count: number, dollar: boolean, out: (readonly T[])[]): void {
+    collect(this.#root, levels, count, 0, dollar, out);
   }
 
   /** Every (filter, bucket) pair, exact filters first. */
@@ -175,23 +181,77 @@ export class FilterTrie<T> {
   }
 }
 
-function walk<T>(node: TrieNode<T>, levels: string[], i: number, dollar: boolean, out: T[][]): void {
+function walk<T>(
+  node: TrieNode<T>,
+  levels: readonly string[],
+  count: number,
+  i: number,
+  dollar: boolean,
+  visit: (item: T) => void,
+): number {
+  let visits = 0;
   // Filters starting with a wildcard never match topics beginning with `$` [MQTT-4.7.2-1].
   const guarded = dollar && i === 0;
   const hash = node.hash;
   // `#` matches the parent level too, so it applies whether or not levels remain.
-  if (hash !== undefined && !guarded) out.push(hash);
-  if (i === levels.length) {
-    if (node.end !== undefined) out.push(node.end);
-    return;
+  if (hash !== undefined && !guarded) {
+    for (let k = 0; k < hash.length; k++) visit(hash[k]!);
+    visits += hash.length;
+  }
+  if (i === count) {
+    const end = node.end;
+    if (end !== undefined) {
+      for (let k = 0; k < end.length; k++) visit(end[k]!);
+      visits += end.length;
+    }
+    return visits;
   }
   const children = node.children;
   if (children !== undefined) {
     const child = children.get(levels[i]!);
-    if (child !== undefined) walk(child, levels, i + 1, dollar, out);
+    if (child !== undefined) visits += walk(child, levels, count, i + 1, dollar, visit);
   }
   const plus = node.plus;
-  if (plus !== undefined && !guarded) walk(plus, levels, i + 1, dollar, out);
+  if (plus !== undefined && !guarded) visits += walk(plus, levels, count, i + 1, dollar, visit);
+  return visits;
+}
+
+function collect<T>(
+  node: TrieNode<T>,
+  levels: readonly string[],
+  count: number,
+  i: number,
+  dollar: boolean,
+  out: (readonly T[])[],
+): void {
+  const guarded = dollar && i === 0;
+  if (node.hash !== undefined && !guarded) out.push(node.hash);
+  if (i === count) {
+    if (node.end !== undefined) out.push(node.end);
+    return;
+  }
+  const child = node.children?.get(levels[i]!);
+  if (child !== undefined) collect(child, levels, count, i + 1, dollar, out);
+  if (node.plus !== undefined && !guarded) collect(node.plus, levels, count, i + 1, dollar, out);
+}
+
+/**
+ * Split `topic` on `/` into `into` (reused between calls, so no array is allocated) and return the
+ * number of levels, or -1 as soon as there would be more than `maxLevels`.
+ */
+export function splitLevels(topic: string, into: string[], maxLevels: number): number {
+  let count = 0;
+  let start = 0;
+  for (;;) {
+    if (count === maxLevels) return -1;
+    const end = topic.indexOf('/', start);
+    if (end < 0) {
+      into[count++] = start === 0 ? topic : topic.slice(start);
+      return count;
+    }
+    into[count++] = topic.slice(start, end);
+    start = end + 1;
+  }
 }
 
 function* walkAll<T>(

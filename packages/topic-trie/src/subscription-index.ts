@@ -1,5 +1,5 @@
 import { TopicValidationError } from './errors.js';
-import { FilterTrie } from './filter-trie.js';
+import { FilterTrie, splitLevels } from './filter-trie.js';
 import { type ResolvedLimits, resolveLimits, type TopicLimits } from './limits.js';
 import type { MergedMatches, Merger } from './merge.js';
 import {
@@ -50,6 +50,12 @@ class ShareGroup<V> implements ShareGroupView<V> {
 }
 
 const always = (): boolean => true;
+const DOLLAR = 0x24;
+
+function visitAll<V>(bucket: readonly Entry<V>[], visitor: MatchVisitor<V>): number {
+  for (let i = 0; i < bucket.length; i++) visitor(bucket[i]!);
+  return bucket.length;
+}
 
 /**
  * Subscriptions keyed by (subscriber key, filter), matched against topic names. Values are yours (the
@@ -73,10 +79,8 @@ export class SubscriptionIndex<V> {
   /** Every subscription of a subscriber, for removeAll and lookups. */
   readonly #bySubscriber = new Map<string, Entry<V>[]>();
   #size = 0;
-  /** Reusable match buffers; a nested match (from a visitor) gets fresh ones. */
-  readonly #entryBuckets: Entry<V>[][] = [];
-  readonly #groupBuckets: ShareGroup<V>[][] = [];
-  #depth = 0;
+  /** Reusable buffer for a topic's levels; undefined while a match is using it. */
+  #levels: string[] | undefined = [];
 
   constructor(options: SubscriptionIndexOptions = {}) {
     this.#limits = resolveLimits(options.limits);
@@ -198,23 +202,27 @@ export class SubscriptionIndex<V> {
     if (topic.length > limits.maxLength) {
       throw new TopicValidationError(topic.length > 65_535 ? 'TOO_LONG' : 'LENGTH_LIMIT', 'name');
     }
-    const nested = this.#depth > 0;
-    const entryBuckets = nested ? [] : this.#entryBuckets;
-    this.#depth++;
+    const subs = this.#subs;
+    const exact = subs.exact(topic);
     let visits = 0;
-    try {
-      if (!this.#subs.collect(topic, entryBuckets, limits.maxLevels)) {
+    const shared = this.#groupByKey.size > 0;
+    if (subs.hasWildcards || shared) {
+      // Take the level buffer while in use: a nested match from a visitor gets a fresh one, and a
+      // visitor that throws only costs the next call an allocation.
+      const levels = this.#levels ?? [];
+      this.#levels = undefined;
+      const count = splitLevels(topic, levels, limits.maxLevels);
+      if (count < 0) {
+        this.#levels = levels;
         throw new TopicValidationError('LEVEL_LIMIT', 'name');
       }
-      for (let b = 0; b < entryBuckets.length; b++) {
-        const bucket = entryBuckets[b]!;
-        for (let i = 0; i < bucket.length; i++) visitor(bucket[i]!);
-        visits += bucket.length;
-      }
-      if (this.#groupByKey.size > 0) visits += this.#matchShared(topic, visitor, publisherKey, nested);
-    } finally {
-      entryBuckets.length = 0;
-      this.#depth--;
+      const dollar = topic.charCodeAt(0) === DOLLAR;
+      if (exact !== undefined) visits += visitAll(exact, visitor);
+      if (subs.hasWildcards) visits += subs.visitWildcards(levels, count, dollar, visitor);
+      if (shared) visits += this.#matchShared(topic, levels, count, dollar, visitor, publisherKey);
+      this.#levels = levels;
+    } else if (exact !== undefined) {
+      visits += visitAll(exact, visitor);
     }
     return visits;
   }
@@ -243,26 +251,30 @@ export class SubscriptionIndex<V> {
     return { subscribers, shared };
   }
 
-  #matchShared(topic: string, visitor: MatchVisitor<V>, publisherKey: string | undefined, nested: boolean) {
-    const groupBuckets = nested ? [] : this.#groupBuckets;
+  #matchShared(
+    topic: string,
+    levels: readonly string[],
+    count: number,
+    dollar: boolean,
+    visitor: MatchVisitor<V>,
+    publisherKey: string | undefined,
+  ): number {
+    const groups = this.#groups;
+    const buckets: (readonly ShareGroup<V>[])[] = [];
+    const exact = groups.exact(topic);
+    if (exact !== undefined) buckets.push(exact);
+    if (groups.hasWildcards) groups.collectWildcards(levels, count, dollar, buckets);
     let visits = 0;
-    try {
-      this.#groups.collect(topic, groupBuckets, this.#limits.maxLevels);
-      for (let b = 0; b < groupBuckets.length; b++) {
-        const bucket = groupBuckets[b]!;
-        for (let i = 0; i < bucket.length; i++) {
-          const group = bucket[i]!;
-          let at = this.#strategy(group, publisherKey, this.#isAvailable);
-          if (at < 0 && this.#fallback) at = this.#strategy(group, publisherKey, always);
-          const member = at >= 0 ? group.members[at] : undefined;
-          if (member !== undefined) {
-            visitor(member);
-            visits++;
-          }
+    for (const bucket of buckets) {
+      for (const group of bucket) {
+        let at = this.#strategy(group, publisherKey, this.#isAvailable);
+        if (at < 0 && this.#fallback) at = this.#strategy(group, publisherKey, always);
+        const member = at >= 0 ? group.members[at] : undefined;
+        if (member !== undefined) {
+          visitor(member);
+          visits++;
         }
       }
-    } finally {
-      groupBuckets.length = 0;
     }
     return visits;
   }

@@ -18,6 +18,6 @@ declare module 'qlobber' {
     test(topic: string, value: T): boolean;
     clear(): this;
   }
-  const qlobber: { Qlobber: typeof Qlobber; QlobberDedup: typeof Qlobber };
+  const qlobber: { Qlobber: typeof Qlobber; QlobberDedup: typeof Qlobber; QlobberTrue: typeof Qlobber };
   export default qlobber;
 }
