@@ -1,0 +1,349 @@
+import { Worker } from 'node:worker_threads';
+import { type CpuSnapshot, type CpuUse, cpuBetween, cpuSnapshot, rssKb } from '../proc-stats.js';
+import type { Scenario } from '../scenarios.js';
+import { ErrorLog } from './error-log.js';
+import {
+  createHistogram,
+  type HistogramData,
+  type LatencySummary,
+  mergeHistogram,
+  summarize,
+} from './histogram.js';
+import type {
+  ConnectionSpec,
+  FlowControl,
+  FromWorker,
+  OpenedReport,
+  Role,
+  ToWorker,
+  WorkerResult,
+  WorkerSetup,
+} from './messages.js';
+import { SharedState } from './shared-state.js';
+
+export interface LoadOptions {
+  readonly port: number;
+  readonly brokerPid: number;
+  readonly scenario: Scenario;
+  readonly durationS: number;
+  readonly warmupS: number;
+  /** Longest wait for stragglers after publishing stops. */
+  readonly drainS: number;
+  /** conns: wait this long before reading the broker's RSS. */
+  readonly settleS: number;
+  readonly workers: number;
+  readonly flow: FlowControl;
+  readonly maxPending: number;
+  readonly setupTimeoutS: number;
+}
+
+export interface ThroughputResult {
+  readonly kind: 'throughput';
+  sent: number;
+  acked: number;
+  expected: number;
+  received: number;
+  unique: number;
+  lost: number;
+  duplicates: number;
+  outOfOrder: number;
+  receivedInWindow: number;
+  msgsPerS: number;
+  perSecond: number[];
+  latencyUs: LatencySummary;
+  cpu: CpuUse;
+  brokerRssKbStart: number;
+  brokerRssKbEnd: number;
+  setupS: number;
+  closedByBroker: number;
+}
+
+export interface ConnectionsResult {
+  readonly kind: 'connections';
+  connected: number;
+  failed: number;
+  aliveAtEnd: number;
+  closedByBroker: number;
+  connectS: number;
+  connectsPerS: number;
+  handshakeUs: { p50: number; p99: number; max: number };
+  brokerRssKbBefore: number;
+  brokerRssKbAfter: number;
+  rssBytesPerConnection: number;
+}
+
+export type LoadResult = (ThroughputResult | ConnectionsResult) & {
+  aborted: boolean;
+  abortReason?: string;
+  errors: number;
+  errorMessages: string[];
+};
+
+const here = import.meta.url;
+
+/** Workers run TypeScript: register tsx inside the worker before importing its entry. */
+function startWorker(setup: WorkerSetup): Worker {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./worker.ts', here).href;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(code, { eval: true, workerData: setup });
+}
+
+function connectionSpecs(scenario: Scenario): ConnectionSpec[] {
+  const specs: ConnectionSpec[] = [];
+  for (let s = 0; s < scenario.subscribers; s++) {
+    const topic =
+      scenario.shape === 'fanin'
+        ? 'bench/fanin/#'
+        : scenario.shape === 'fanout'
+          ? 'bench/fanout'
+          : `bench/pair/${s}`;
+    specs.push({ role: 'sub', index: s, topic });
+  }
+  for (let p = 0; p < scenario.publishers; p++) {
+    const topic =
+      scenario.shape === 'fanin'
+        ? `bench/fanin/${p}`
+        : scenario.shape === 'fanout'
+          ? 'bench/fanout'
+          : `bench/pair/${p}`;
+    specs.push({ role: 'pub', index: p, topic });
+  }
+  for (let c = 0; c < scenario.connections; c++) specs.push({ role: 'idle', index: c, topic: '' });
+  return specs;
+}
+
+function trackCount(scenario: Scenario): number {
+  return scenario.shape === 'fanin' ? scenario.publishers : scenario.subscribers;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A group of workers and the replies they owe. */
+class WorkerPool {
+  readonly #workers: Worker[];
+  readonly #waiting = new Map<Worker, (message: FromWorker) => void>();
+  fatal: string | null = null;
+
+  constructor(setups: WorkerSetup[]) {
+    this.#workers = setups.map(startWorker);
+    for (const worker of this.#workers) {
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'fatal') this.fatal = message.message;
+        const resolve = this.#waiting.get(worker);
+        this.#waiting.delete(worker);
+        resolve?.(message);
+      });
+      worker.on('error', (error) => {
+        this.fatal = String(error);
+        const resolve = this.#waiting.get(worker);
+        this.#waiting.delete(worker);
+        resolve?.({ type: 'fatal', message: String(error) });
+      });
+    }
+  }
+
+  /** Sends a command to every worker and waits for each one's reply. */
+  request<T extends FromWorker>(command: ToWorker, timeoutMs: number): Promise<T[]> {
+    return Promise.all(
+      this.#workers.map(
+        (worker) =>
+          new Promise<T>((resolve, reject) => {
+            const timer = setTimeout(
+              () => reject(new Error(`worker did not answer ${command.cmd}`)),
+              timeoutMs,
+            );
+            this.#waiting.set(worker, (message) => {
+              clearTimeout(timer);
+              if (message.type === 'fatal') reject(new Error(message.message));
+              else resolve(message as T);
+            });
+            worker.postMessage(command);
+          }),
+      ),
+    );
+  }
+
+  post(command: ToWorker): void {
+    for (const worker of this.#workers) worker.postMessage(command);
+  }
+
+  async terminate(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+  }
+}
+
+/** Runs one scenario against a broker on 127.0.0.1:port and returns one result record. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const { scenario } = options;
+  const specs = connectionSpecs(scenario);
+  const workers = Math.max(1, Math.min(options.workers, specs.length));
+  const tracks = trackCount(scenario);
+  const shared = new SharedState(tracks, scenario.publishers);
+  const epoch = process.hrtime.bigint();
+  const now = () => Number(process.hrtime.bigint() - epoch);
+  const slices: ConnectionSpec[][] = Array.from({ length: workers }, () => []);
+  specs.forEach((spec, i) => {
+    slices[i % workers]!.push(spec);
+  });
+  const pool = new WorkerPool(
+    slices.map((connections, worker) => ({
+      worker,
+      port: options.port,
+      scenario,
+      flow: options.flow,
+      keepAlive: 60,
+      maxPending: Math.max(1, Math.ceil(options.maxPending / workers)),
+      connections,
+      shared: shared.buffer,
+      tracks,
+      epoch,
+      durationS: options.durationS,
+    })),
+  );
+  const errors = new ErrorLog();
+  try {
+    const rssBefore = rssKb(options.brokerPid);
+    const setupStart = now();
+    const setupMs = options.setupTimeoutS * 1000;
+    const openRole = async (
+      role: Role,
+    ): Promise<{ ready: number; failed: number; handshakeNs: number[] }> => {
+      const reports = await pool.request<OpenedReport>({ cmd: 'open', role }, setupMs);
+      return {
+        ready: reports.reduce((sum, r) => sum + r.ready, 0),
+        failed: reports.reduce((sum, r) => sum + r.failed, 0),
+        handshakeNs: reports.flatMap((r) => r.handshakeNs),
+      };
+    };
+
+    if (scenario.shape === 'conns') {
+      const opened = await openRole('idle');
+      const connectS = (now() - setupStart) / 1e9;
+      await sleep(options.settleS * 1000);
+      const rssAfter = rssKb(options.brokerPid);
+      const results = await pool.request<WorkerResult>({ cmd: 'stop' }, 30_000);
+      for (const r of results) errors.merge(r.errorMessages, r.errors);
+      const handshakes = opened.handshakeNs.sort((a, b) => a - b);
+      const at = (p: number) =>
+        Math.round(
+          (handshakes[Math.min(handshakes.length - 1, Math.floor(p * handshakes.length))] ?? -1000) / 1000,
+        );
+      return {
+        kind: 'connections',
+        connected: opened.ready,
+        failed: opened.failed,
+        aliveAtEnd: results.reduce((sum, r) => sum + r.aliveAtEnd, 0),
+        closedByBroker: results.reduce((sum, r) => sum + r.closedByBroker, 0),
+        connectS: Math.round(connectS * 1000) / 1000,
+        connectsPerS: Math.round(opened.ready / connectS),
+        handshakeUs: { p50: at(0.5), p99: at(0.99), max: at(1) },
+        brokerRssKbBefore: rssBefore,
+        brokerRssKbAfter: rssAfter,
+        rssBytesPerConnection:
+          rssBefore > 0 && rssAfter > 0 && opened.ready > 0
+            ? Math.round(((rssAfter - rssBefore) * 1024) / opened.ready)
+            : -1,
+        aborted: opened.failed > 0,
+        ...(opened.failed > 0 ? { abortReason: `${opened.failed} connections failed` } : {}),
+        errors: errors.total,
+        errorMessages: errors.messages(),
+      };
+    }
+
+    // Subscribers first: every publisher starts with all subscriptions in place.
+    const subs = await openRole('sub');
+    const pubs = subs.failed === 0 ? await openRole('pub') : { ready: 0, failed: 0, handshakeNs: [] };
+    const setupS = (now() - setupStart) / 1e9;
+    const setupFailed = subs.failed + pubs.failed;
+
+    let first: CpuSnapshot | null = null;
+    let last: CpuSnapshot | null = null;
+    let rssEnd = -1;
+    if (setupFailed === 0) {
+      // A short lead so every worker has the command before the start time.
+      const startNs = now() + 20e6;
+      const windowStartNs = startNs + options.warmupS * 1e9;
+      const windowEndNs = windowStartNs + options.durationS * 1e9;
+      pool.post({ cmd: 'run', startNs, windowStartNs, windowEndNs });
+      await sleep((windowStartNs - now()) / 1e6);
+      first = cpuSnapshot(options.brokerPid);
+      await sleep((windowEndNs - now()) / 1e6);
+      last = cpuSnapshot(options.brokerPid);
+      rssEnd = rssKb(options.brokerPid);
+      await drain(shared, scenario, tracks, options.drainS);
+    }
+    const results = await pool.request<WorkerResult>({ cmd: 'stop' }, 30_000);
+    const histogram: HistogramData = createHistogram();
+    const total = (pick: (r: WorkerResult) => number) => results.reduce((sum, r) => sum + pick(r), 0);
+    const perSecond = new Array<number>(Math.ceil(options.durationS)).fill(0);
+    for (const r of results) {
+      mergeHistogram(histogram, r.histogram);
+      r.perSecond.forEach((n, i) => {
+        perSecond[i] = (perSecond[i] ?? 0) + n;
+      });
+      errors.merge(r.errorMessages, r.errors);
+    }
+    const sent = total((r) => r.sent);
+    const acked = total((r) => r.acked);
+    if (scenario.qos > 0 && acked !== sent)
+      errors.add(`${sent - acked} QoS ${scenario.qos} PUBLISHes never acknowledged`);
+    const q2 = shared.qos2Pending();
+    if (q2 > 0) errors.add(`${q2} QoS 2 deliveries never got a PUBREL`);
+    const expected = scenario.shape === 'fanout' ? sent * scenario.subscribers : sent;
+    const unique = total((r) => r.unique);
+    const receivedInWindow = total((r) => r.receivedInWindow);
+    return {
+      kind: 'throughput',
+      sent,
+      acked,
+      expected,
+      received: total((r) => r.received),
+      unique,
+      lost: expected - unique,
+      duplicates: total((r) => r.duplicates),
+      outOfOrder: total((r) => r.outOfOrder),
+      receivedInWindow,
+      msgsPerS: Math.round(receivedInWindow / options.durationS),
+      perSecond,
+      latencyUs: summarize(histogram),
+      cpu: first && last ? cpuBetween(first, last) : { brokerPct: -1, loaderPct: -1, hostPct: -1 },
+      brokerRssKbStart: rssBefore,
+      brokerRssKbEnd: rssEnd,
+      setupS: Math.round(setupS * 1000) / 1000,
+      closedByBroker: total((r) => r.closedByBroker),
+      aborted: setupFailed > 0,
+      ...(setupFailed > 0 ? { abortReason: `${setupFailed} connections failed during setup` } : {}),
+      errors: errors.total,
+      errorMessages: errors.messages(),
+    };
+  } finally {
+    await pool.terminate();
+  }
+}
+
+/** Waits until every message is acknowledged and delivered, progress stalls for 3 s, or drainS passes. */
+async function drain(shared: SharedState, scenario: Scenario, tracks: number, drainS: number): Promise<void> {
+  const deadline = Date.now() + drainS * 1000;
+  let lastProgress = shared.progress();
+  let lastChange = Date.now();
+  for (;;) {
+    let sent = 0;
+    let inflight = 0;
+    for (let p = 0; p < scenario.publishers; p++) {
+      sent += shared.publisherSent(p);
+      inflight += shared.publisherInflight(p);
+    }
+    let unique = 0;
+    for (let t = 0; t < tracks; t++) unique += shared.trackUnique(t);
+    const expected = scenario.shape === 'fanout' ? sent * scenario.subscribers : sent;
+    if (inflight === 0 && shared.qos2Pending() === 0 && unique >= expected) return;
+    const progress = shared.progress();
+    if (progress !== lastProgress) {
+      lastProgress = progress;
+      lastChange = Date.now();
+    }
+    if (Date.now() >= deadline || Date.now() - lastChange > 3000) return;
+    await sleep(20);
+  }
+}
