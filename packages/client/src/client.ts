@@ -158,6 +158,8 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
   #attempt = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #ready: Promise<void>;
+  /** The store has been loaded (publishes need not wait for it any more). */
+  #loaded = false;
   #ending = false;
   #endPromise: Promise<void> | undefined;
   #closeError: MqttClientError | undefined;
@@ -186,7 +188,10 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
       throw new MqttClientError(ClientErrorCode.StoreError, 'cannot load the message store', { cause });
     });
     this.#ready.then(
-      () => this.#open(),
+      () => {
+        this.#loaded = true;
+        return this.#open();
+      },
       (error: MqttClientError) => this.#finalize(error),
     );
   }
@@ -240,8 +245,11 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
     const qos = options.qos ?? 0;
     validateQoS(qos);
     this.#checkOpen();
-    await this.#ready;
-    this.#checkOpen();
+    if (!this.#loaded) {
+      await this.#ready;
+      // Called before end(): still accepted unless the client closed meanwhile.
+      if (this.#state === 'closed') throw this.#closedError();
+    }
     if (this.#outgoing.queued >= this.#opts.maxQueued) {
       throw new MqttClientError(
         ClientErrorCode.QueueFull,
@@ -445,7 +453,14 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
       window: Math.min(opts.maxInflight, (v5 ? properties?.receiveMaximum : undefined) ?? 65535),
       maximumPacketSize: (v5 ? properties?.maximumPacketSize : undefined) ?? Number.POSITIVE_INFINITY,
       aliases: aliasMax > 0 ? new OutgoingAliases(aliasMax) : undefined,
+      maximumQoS: ((v5 ? properties?.maximumQoS : undefined) ?? 2) as QoS,
+      retainAvailable: (v5 ? properties?.retainAvailable : undefined) ?? true,
     };
+    if (v5 && connack.sessionPresent && this.#cleanStartSent) {
+      // [MQTT-3.2.2-4] we asked for a clean start, so a session the server claims to have is not ours.
+      connection.protocolViolation('Session Present with Clean Start');
+      return;
+    }
     this.#setState('connected');
     // MQTT 3.1 CONNACK has no Session Present flag: the session is there unless we asked for a clean one.
     const sessionPresent = opts.protocolVersion === 3 ? !this.#cleanStartSent : connack.sessionPresent;

@@ -226,7 +226,10 @@ export class Connection {
     const handshake = this.#handshake;
     this.#handshake = undefined;
     this.#setup.onConnack(connack);
-    handshake?.resolve(connack);
+    // The client may have found the CONNACK unacceptable and closed the connection.
+    if (this.#closed)
+      handshake?.reject(this.#closeError ?? new MqttClientError(ClientErrorCode.ConnectionLost, 'closed'));
+    else handshake?.resolve(connack);
   }
 
   async #onAuth(packet: AuthPacket): Promise<void> {

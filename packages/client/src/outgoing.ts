@@ -41,6 +41,10 @@ export interface OutgoingLink {
   /** The server's Maximum Packet Size (v5), Infinity when unknown. */
   maximumPacketSize: number;
   aliases: OutgoingAliases | undefined;
+  /** The v5 server's Maximum QoS (2 when not sent). */
+  maximumQoS: QoS;
+  /** The v5 server's Retain Available (true when not sent). */
+  retainAvailable: boolean;
 }
 
 export interface OutgoingEvents {
@@ -182,7 +186,7 @@ export class OutgoingFlows {
       if (message.qos === 0) {
         this.#queue.shift();
         const packet = this.#publishPacket(message, false);
-        if (this.#tooLarge(link, next, packet)) continue;
+        if (this.#refused(link, next, packet)) continue;
         link.send(packet);
         next.settle?.resolve({ topic: message.topic, qos: 0, packetId: undefined, reasonCode: 0 });
         continue;
@@ -192,7 +196,7 @@ export class OutgoingFlows {
       const packetId = this.#ids.allocate();
       message.packetId = packetId;
       const packet = this.#publishPacket(message as StoredMessage, false);
-      if (this.#tooLarge(link, next, packet)) {
+      if (this.#refused(link, next, packet)) {
         this.#ids.release(packetId);
         this.#persist(this.#store.delete(message.key));
         continue;
@@ -344,16 +348,38 @@ export class OutgoingFlows {
     return packet;
   }
 
-  /** A message accepted while the limit was unknown can still be too large for this server. */
-  #tooLarge(link: OutgoingLink, entry: Outgoing, packet: PublishPacket): boolean {
-    if (!Number.isFinite(link.maximumPacketSize)) return false;
-    const size = encodedLength(packet, link.protocolVersion);
-    if (size <= link.maximumPacketSize) return false;
-    const error = new MqttClientError(
-      ClientErrorCode.PacketTooLarge,
-      `a ${size}-byte PUBLISH exceeds the server's Maximum Packet Size of ${link.maximumPacketSize} bytes`,
-      { reasonCode: ReasonCode.PacketTooLarge },
-    );
+  /**
+   * A message accepted while offline can still be beyond what this server allows: too large
+   * [MQTT-3.2.2-15], above its Maximum QoS [MQTT-3.2.2-11] or retained when it has no retain
+   * [MQTT-3.2.2-14]. Such a message fails instead of being sent.
+   */
+  #refused(link: OutgoingLink, entry: Outgoing, packet: PublishPacket): boolean {
+    let error: MqttClientError | undefined;
+    if (packet.qos > link.maximumQoS) {
+      error = new MqttClientError(
+        ClientErrorCode.PublishFailed,
+        `the server supports QoS up to ${link.maximumQoS}, not ${packet.qos}`,
+        { reasonCode: ReasonCode.QoSNotSupported },
+      );
+    } else if (packet.retain && !link.retainAvailable) {
+      error = new MqttClientError(
+        ClientErrorCode.PublishFailed,
+        'the server does not support retained messages',
+        {
+          reasonCode: ReasonCode.RetainNotSupported,
+        },
+      );
+    } else if (Number.isFinite(link.maximumPacketSize)) {
+      const size = encodedLength(packet, link.protocolVersion);
+      if (size > link.maximumPacketSize) {
+        error = new MqttClientError(
+          ClientErrorCode.PacketTooLarge,
+          `a ${size}-byte PUBLISH exceeds the server's Maximum Packet Size of ${link.maximumPacketSize} bytes`,
+          { reasonCode: ReasonCode.PacketTooLarge },
+        );
+      }
+    }
+    if (!error) return false;
     const settle = entry.settle;
     entry.settle = undefined;
     if (settle) settle.reject(error);
