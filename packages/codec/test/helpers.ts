@@ -11,3 +11,16 @@ export function plain<T>(value: T): T {
   }
   return value;
 }
+
+/** Frames `body` (hex) behind the first byte `first` (hex) with a correct Remaining Length. */
+export function frame(first: string, body: string): string {
+  let n = body.replace(/\s+/g, '').length / 2;
+  let len = '';
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    len += b.toString(16).padStart(2, '0');
+  } while (n > 0);
+  return `${first}${len}${body}`;
+}
