@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, createClient } from '../src/index.js';
+import { FakeBroker } from './helpers/fake-broker.js';
+
+/** Timers and sockets this process holds, by kind (what would keep it alive). */
+function handles(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) {
+    if (kind === 'Timeout' || kind === 'TCPSocketWrap' || kind === 'TCPServerWrap')
+      counts[kind] = (counts[kind] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('no leaks after end()', () => {
+  let broker: FakeBroker | undefined;
+  beforeAll(async () => {
+    broker = await FakeBroker.start();
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+
+  it('leaves no timer or socket behind after a session with keepalive, publishes and subscriptions', async () => {
+    const url = (broker as FakeBroker).url;
+    const before = handles();
+    const client = await connect(url, { keepAlive: 5 });
+    await client.subscribe('a/#', { qos: 1 });
+    await Promise.all([0, 1, 2].map((qos) => client.publish('a/b', 'x', { qos: qos as 0 | 1 | 2 })));
+    await client.end();
+    await broker?.connections.at(-1)?.closed;
+    expect(handles()).toEqual(before);
+  });
+
+  it('leaves nothing behind when ended while reconnecting', async () => {
+    const url = (broker as FakeBroker).url;
+    const before = handles();
+    const client = createClient(url, { reconnect: { initialDelay: 10_000 } });
+    await client.whenConnected();
+    const reconnecting = new Promise<void>((resolve) => client.once('reconnecting', () => resolve()));
+    broker?.connections.at(-1)?.destroy();
+    await reconnecting;
+    await client.end();
+    expect(client.state).toBe('closed');
+    expect(handles()).toEqual(before);
+  });
+});
