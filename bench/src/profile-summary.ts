@@ -25,6 +25,17 @@ function shortUrl(url: string): string {
   return marker === '/node_modules/.pnpm/' ? rest.slice(rest.indexOf('/node_modules/') + 14) : rest;
 }
 
+/** Share of the profile that was not idle (the tsx loader thread of a broker is almost all idle). */
+export function busyShare(path: string): number {
+  const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+  const idleIds = new Set(
+    profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id),
+  );
+  const samples = profile.samples ?? [];
+  if (samples.length === 0) return 0;
+  return samples.filter((id) => !idleIds.has(id)).length / samples.length;
+}
+
 export function summarizeProfile(path: string, top: number): string {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const selfUs = new Map<number, number>();
@@ -37,25 +48,38 @@ export function summarizeProfile(path: string, top: number): string {
   }
   const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0) || 1;
   const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
   for (const node of profile.nodes) {
     const us = selfUs.get(node.id) ?? 0;
     if (us === 0) continue;
     const frame = node.callFrame;
     const name = frame.functionName || '(anonymous)';
-    const key = frame.url ? `${name} ${shortUrl(frame.url)}:${frame.lineNumber + 1}` : name;
+    const file = frame.url ? shortUrl(frame.url) : name;
+    const key = frame.url ? `${name} ${file}:${frame.lineNumber + 1}` : name;
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
+    byFile.set(file, (byFile.get(file) ?? 0) + us);
   }
   const idle = byFunction.get('(idle)') ?? 0;
   const rows = [...byFunction]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([key, us]) => `| ${((us / totalUs) * 100).toFixed(1)} | ${(us / 1000).toFixed(0)} | \`${key}\` |`);
+  const files = [...byFile]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(
+      ([file, us]) => `| ${((us / totalUs) * 100).toFixed(1)} | ${(us / 1000).toFixed(0)} | \`${file}\` |`,
+    );
   return [
     `Profiled ${(totalUs / 1e6).toFixed(1)} s, idle ${((idle / totalUs) * 100).toFixed(1)} %.`,
     '',
     '| self % | self ms | function |',
     '| --- | --- | --- |',
     ...rows,
+    '',
+    '| self % | self ms | file |',
+    '| --- | --- | --- |',
+    ...files,
   ].join('\n');
 }
 

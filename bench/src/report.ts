@@ -77,6 +77,18 @@ const REFERENCE: Record<string, Array<[number, number]>> = {
   ],
 };
 
+/** Marks a figure whose runs lost messages: it is not comparable with a lossless one. */
+function lossNote(runs: readonly RunRecord[]): string {
+  let lost = 0;
+  let expected = 0;
+  for (const r of runs) {
+    if (r.kind !== 'throughput') continue;
+    lost += Math.max(0, r.lost);
+    expected += r.expected;
+  }
+  return lost > 0 ? ` (lost ${((lost / expected) * 100).toFixed(1)} %)` : '';
+}
+
 export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -125,7 +137,7 @@ export function summarizeRuns(
       const values = new Map(brokers.map((b) => [b, valuesOf(runs, b, metric)]));
       const cells = brokers.map((b) => {
         const m = median([...values.get(b)!.values()]);
-        return m === null ? 'n/a' : metric.format(m);
+        return m === null ? 'n/a' : `${metric.format(m)}${lossNote(runs.filter((r) => r.broker === b))}`;
       });
       const ratios = others.map((o) => {
         const ratio = subject ? pairedRatio(values.get(subject)!, values.get(o)!) : null;

@@ -10,7 +10,7 @@ import {
 } from './brokers/broker-process.js';
 import { runLoad } from './load/run-load.js';
 import { parseOptions, USAGE } from './options.js';
-import { summarizeProfile } from './profile-summary.js';
+import { busyShare, summarizeProfile } from './profile-summary.js';
 import { describeRun, type RunRecord, summarizeRuns } from './report.js';
 
 /**
@@ -116,7 +116,9 @@ const lines = [
 if (options.profile) {
   lines.push('## Profiles (top self time)', '');
   for (const dir of safeList(profileDir)) {
-    for (const file of safeList(join(profileDir, dir)).filter((f) => f.endsWith('.cpuprofile'))) {
+    const files = safeList(join(profileDir, dir)).filter((f) => f.endsWith('.cpuprofile'));
+    // Skip helper threads that idled all along (tsx's loader thread).
+    for (const file of files.filter((f) => busyShare(join(profileDir, dir, f)) > 0.05)) {
       const path = join(profileDir, dir, file);
       lines.push(`### ${dir} (${relative(packageDir, path)})`, '', summarizeProfile(path, 15), '');
     }

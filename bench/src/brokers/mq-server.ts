@@ -19,7 +19,14 @@ if (typeof module_.createBroker !== 'function') {
   process.exit(2);
 }
 
-const broker = module_.createBroker({ listeners: [{ type: 'tcp', host: '127.0.0.1', port: 0 }] });
+// The broker runs with its defaults; MQ_LIMITS (JSON) overrides limits for experiments.
+const limits = process.env.MQ_LIMITS
+  ? (JSON.parse(process.env.MQ_LIMITS) as Record<string, unknown>)
+  : undefined;
+const broker = module_.createBroker({
+  listeners: [{ type: 'tcp', host: '127.0.0.1', port: 0 }],
+  ...(limits ? { limits } : {}),
+});
 await broker.listen();
 announce(findPort(broker.addresses()));
 exitOnSignal(async () => {
