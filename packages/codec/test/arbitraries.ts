@@ -102,7 +102,7 @@ const PROPERTY_ARBS: Record<string, fc.Arbitrary<unknown>> = {
   subscriptionIdentifiers: fc.array(subId, { minLength: 1, maxLength: 3 }),
 };
 
-const KEYS: Record<PropertyContext, string[]> = {
+const KEYS: Partial<Record<PropertyContext, string[]>> = {
   connect: [
     'sessionExpiryInterval',
     'receiveMaximum',
@@ -169,7 +169,7 @@ export function properties<T extends object = AckProperties>(
   ctx: PropertyContext,
 ): fc.Arbitrary<T | undefined> {
   const model: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const k of KEYS[ctx]) model[k] = opt(PROPERTY_ARBS[k]!);
+  for (const k of KEYS[ctx] ?? []) model[k] = opt(PROPERTY_ARBS[k]!);
   return fc.record(model).map((o) => {
     const p = compact(o) as Record<string, unknown> | undefined;
     // Authentication Data is only valid next to an Authentication Method.

@@ -25,7 +25,7 @@ function theirParse(bytes: Uint8Array, version: ProtocolVersion): Record<string,
   const parser = mqtt.parser({ protocolVersion: version });
   const out: Record<string, unknown>[] = [];
   let failure: unknown;
-  parser.on('packet', (p: Record<string, unknown>) => out.push(p));
+  parser.on('packet', (p) => out.push(p as unknown as Record<string, unknown>));
   parser.on('error', (e: unknown) => {
     failure = e;
   });
