@@ -49,6 +49,7 @@ export class Connection {
   #transportPending = false;
   #handshake: { resolve: (c: ConnackPacket) => void; reject: (e: MqttClientError) => void } | undefined;
   #authMethod: string | undefined;
+  #outbox: Uint8Array[] = [];
 
   constructor(setup: ConnectionSetup) {
     this.#setup = setup;
@@ -134,9 +135,35 @@ export class Connection {
     );
   }
 
+  /**
+   * Encodes now, writes at the end of the current microtask run: packets sent together
+   * (a drained queue, a burst of acks) leave in one write instead of one syscall each.
+   */
   send(packet: Packet): void {
     if (this.#closed || !this.#transport) return;
-    this.#transport.write(encodePacket(packet, this.#setup.protocolVersion));
+    this.#outbox.push(encodePacket(packet, this.#setup.protocolVersion));
+    if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    const chunks = this.#outbox;
+    if (chunks.length === 0) return;
+    this.#outbox = [];
+    const transport = this.#transport;
+    if (!transport) return;
+    if (chunks.length === 1) {
+      transport.write(chunks[0] as Uint8Array);
+    } else {
+      let size = 0;
+      for (const chunk of chunks) size += chunk.length;
+      const joined = new Uint8Array(size);
+      let offset = 0;
+      for (const chunk of chunks) {
+        joined.set(chunk, offset);
+        offset += chunk.length;
+      }
+      transport.write(joined);
+    }
     this.#keepalive?.sent();
   }
 
@@ -280,6 +307,9 @@ export class Connection {
 
   #close(error: MqttClientError | undefined, how: 'end' | 'destroy'): void {
     if (this.#closed) return;
+    // A graceful end still delivers what was sent before it (a DISCONNECT with its reason).
+    if (how === 'end') this.#flush();
+    else this.#outbox = [];
     this.#closed = true;
     this.#closeError = error;
     this.#keepalive?.stop();

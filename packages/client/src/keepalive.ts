@@ -10,6 +10,7 @@ export class Keepalive {
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #responseTimer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
+  #lastSent = 0;
 
   constructor(intervalMs: number, timeoutMs: number, ping: () => void, onTimeout: () => void) {
     this.#intervalMs = intervalMs;
@@ -19,11 +20,20 @@ export class Keepalive {
     this.sent();
   }
 
-  /** Any packet sent restarts the idle period [MQTT-3.1.2-23]. */
+  /** Any packet sent restarts the idle period [MQTT-3.1.2-20]; the timer is re-armed lazily. */
   sent(): void {
     if (this.#stopped || this.#intervalMs <= 0) return;
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
-    this.#idleTimer = setTimeout(() => this.#sendPing(), this.#intervalMs);
+    this.#lastSent = Date.now();
+    if (!this.#idleTimer) this.#arm(this.#intervalMs);
+  }
+
+  #arm(delay: number): void {
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      const idle = Date.now() - this.#lastSent;
+      if (idle >= this.#intervalMs) this.#sendPing();
+      else this.#arm(this.#intervalMs - idle);
+    }, delay);
   }
 
   /** A PINGRESP arrived. */

@@ -6,6 +6,7 @@ import {
   type QoS,
   ReasonCode,
 } from '@mq/codec';
+import { Deque } from './deque.js';
 import { ClientErrorCode, MqttClientError } from './errors.js';
 import type { PacketIdAllocator } from './packet-id.js';
 import type { MessageStore, StoredMessage } from './store/types.js';
@@ -59,7 +60,7 @@ export interface OutgoingEvents {
  * Each state change is written to the store so a restarted process resumes where it stopped.
  */
 export class OutgoingFlows {
-  #queue: Outgoing[] = [];
+  #queue = new Deque<Outgoing>();
   #inflight = new Map<number, Outgoing>();
   #store: MessageStore;
   #ids: PacketIdAllocator;
@@ -168,7 +169,7 @@ export class OutgoingFlows {
         this.#persist(this.#store.update(message.key, { state: 'queued' }));
         requeue.push(flight);
       }
-      this.#queue.unshift(...requeue);
+      this.#queue.unshiftAll(requeue);
     }
     this.drain();
   }
@@ -181,7 +182,7 @@ export class OutgoingFlows {
   drain(): void {
     const link = this.#link;
     while (link && this.#link === link && this.#queue.length > 0) {
-      const next = this.#queue[0] as Outgoing;
+      const next = this.#queue.peek() as Outgoing;
       const { message } = next;
       if (message.qos === 0) {
         this.#queue.shift();
@@ -262,12 +263,12 @@ export class OutgoingFlows {
 
   /** Rejects every pending promise (the messages stay in the store for a later run). */
   failAll(error: MqttClientError): void {
-    for (const entry of [...this.#queue, ...this.#inflight.values()]) {
+    for (const entry of [...this.#queue.toArray(), ...this.#inflight.values()]) {
       const settle = entry.settle;
       entry.settle = undefined;
       settle?.reject(error);
     }
-    this.#queue = this.#queue.filter((entry) => entry.message.qos !== 0);
+    this.#queue.retain((entry) => entry.message.qos !== 0);
   }
 
   /** Resolves when nothing is queued or in flight. */

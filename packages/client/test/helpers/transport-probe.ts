@@ -1,4 +1,4 @@
-import { decodePacket, type Packet, type ProtocolVersion } from '@mq/codec';
+import { type Packet, PacketDecoder, type ProtocolVersion } from '@mq/codec';
 import { MqttClient } from '../../src/client.js';
 import type { ClientOptions } from '../../src/options.js';
 import { nodeTransport } from '../../src/transports/node.js';
@@ -26,10 +26,11 @@ export function transportProbe(protocolVersion: ProtocolVersion = 5): TransportP
     factory: async (url, options, handlers) => {
       const inner = await nodeTransport(url, options, handlers);
       probe.connections += 1;
+      // A write may carry several packets: decode them as the server would.
+      const decoder = new PacketDecoder({ protocolVersion, side: 'server' });
       const wrapped: Transport = {
         write: (bytes) => {
-          // Each write is exactly one encoded packet.
-          probe.sent.push(decodePacket(bytes, { protocolVersion, side: 'server' }));
+          decoder.push(bytes.slice(), (packet) => probe.sent.push(packet));
           inner.write(bytes);
         },
         end: () => inner.end(),
