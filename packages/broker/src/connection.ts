@@ -122,7 +122,21 @@ export class Connection implements DeliveryTarget {
 
   send(packet: Packet): void {
     if (this.state === 'closed') return;
-    this.writeBytes(encodePacket(packet, this.protocolVersion));
+    let bytes = encodePacket(packet, this.protocolVersion);
+    if (bytes.length > this.clientMaximumPacketSize && 'properties' in packet && packet.properties) {
+      // Reason String and User Properties are the first to go when a packet would exceed the client's
+      // Maximum Packet Size [MQTT-3.2.2-19] [MQTT-3.4.2-2] [MQTT-3.14.2-3] (and the same rule for every ack).
+      const {
+        reasonString: _r,
+        userProperties: _u,
+        ...properties
+      } = packet.properties as {
+        reasonString?: string;
+        userProperties?: unknown;
+      };
+      bytes = encodePacket({ ...packet, properties } as Packet, this.protocolVersion);
+    }
+    this.writeBytes(bytes);
   }
 
   writeBytes(bytes: Uint8Array): void {

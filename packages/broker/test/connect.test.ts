@@ -74,7 +74,7 @@ describe('CONNECT and CONNACK', () => {
     await client.closed();
   });
 
-  it('[MQTT-3.1.0-2] [MQTT-4.13.1-1] answers a second 5.0 CONNECT with DISCONNECT 0x82 and closes', async () => {
+  it('[MQTT-3.1.0-2] [MQTT-4.13.1-1] [MQTT-3.2.0-2] [MQTT-3.14.4-1] [MQTT-3.14.4-2] answers a second 5.0 CONNECT with DISCONNECT 0x82 and closes', async () => {
     started = await startBroker();
     const { client } = await RawClient.connect(started.port, { clientId: 'twice5', protocolVersion: 5 });
     client.send(connectPacket({ clientId: 'twice5', protocolVersion: 5 }));
@@ -85,7 +85,7 @@ describe('CONNECT and CONNACK', () => {
     await client.closed();
   });
 
-  it('[MQTT-3.1.3-8] refuses an empty 3.1.1 client id without Clean Session with return code 0x02', async () => {
+  it('[MQTT-3.1.3-8] [MQTT-3.1.3-9] [MQTT-3.2.2-4] [MQTT-3.2.2-5] refuses an empty 3.1.1 client id without Clean Session with return code 0x02', async () => {
     started = await startBroker();
     const { client, connack } = await RawClient.connect(started.port, { clientId: '', cleanStart: false });
     expect(connack).toEqual({ type: 'connack', sessionPresent: false, reasonCode: 2 });
@@ -124,7 +124,7 @@ describe('CONNECT and CONNACK', () => {
     await client.end();
   });
 
-  it('[MQTT-3.2.2-1] [MQTT-3.2.2-2] sets Session Present 0 for Clean Start and 1 when resuming a session', async () => {
+  it('[MQTT-3.2.2-1] [MQTT-3.2.2-2] [MQTT-3.2.2-3] [MQTT-3.1.3-2] sets Session Present 0 for Clean Start and 1 when resuming a session', async () => {
     started = await startBroker();
     const first = await RawClient.connect(started.port, { clientId: 'sp', cleanStart: false });
     expect(first.connack).toMatchObject({ sessionPresent: false });
@@ -216,7 +216,7 @@ describe('CONNECT and CONNACK', () => {
     await client.closed();
   });
 
-  it('[MQTT-3.1.4-1] closes without CONNACK when the CONNECT is malformed', async () => {
+  it('[MQTT-3.1.4-1] [MQTT-3.2.2-6] [MQTT-3.1.2-22] closes without CONNACK when the CONNECT is malformed', async () => {
     started = await startBroker();
     const client = await RawClient.open(started.port);
     // Password flag without user name flag (3.1.1)
@@ -224,5 +224,167 @@ describe('CONNECT and CONNACK', () => {
       0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x42, 0x00, 0x3c, 0x00, 0x01, 0x78,
     ]);
     await expect(client.nextPacket()).rejects.toThrow(/closed/);
+  });
+
+  it('[MQTT-3.1.2-1] closes the connection when the protocol name is wrong', async () => {
+    started = await startBroker();
+    const client = await RawClient.open(started.port);
+    // protocol name "MQTX"
+    client.writeRaw([
+      0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x58, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x01, 0x78,
+    ]);
+    await client.closed();
+  });
+
+  it('[MQTT-3.1.2-11] [MQTT-3.1.2-13] [MQTT-3.1.2-15] closes on CONNECT with Will QoS or Will Retain set but no Will Flag', async () => {
+    started = await startBroker();
+    for (const flags of [0x0a, 0x22]) {
+      const client = await RawClient.open(started.port);
+      client.writeRaw([
+        0x10,
+        0x0d,
+        0x00,
+        0x04,
+        0x4d,
+        0x51,
+        0x54,
+        0x54,
+        0x04,
+        flags,
+        0x00,
+        0x3c,
+        0x00,
+        0x01,
+        0x78,
+      ]);
+      await expect(client.nextPacket()).rejects.toThrow(/closed/);
+    }
+  });
+
+  it('[MQTT-3.1.2-12] [MQTT-3.1.2-14] closes on CONNECT with Will QoS 3', async () => {
+    started = await startBroker();
+    const client = await RawClient.open(started.port);
+    // flags: will flag, will QoS 3, clean; payload: id "x", will topic "w", will message ""
+    client.writeRaw([
+      0x10, 0x12, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x1e, 0x00, 0x3c, 0x00, 0x01, 0x78, 0x00, 0x01,
+      0x77, 0x00, 0x00,
+    ]);
+    await expect(client.nextPacket()).rejects.toThrow(/closed/);
+  });
+
+  it('[MQTT-3.1.2-17] [MQTT-3.1.2-19] [MQTT-3.1.2-21] closes on CONNECT whose User Name or Password flag promises a missing field', async () => {
+    started = await startBroker();
+    for (const flags of [0x82, 0xc2]) {
+      const client = await RawClient.open(started.port);
+      client.writeRaw([
+        0x10,
+        0x0d,
+        0x00,
+        0x04,
+        0x4d,
+        0x51,
+        0x54,
+        0x54,
+        0x04,
+        flags,
+        0x00,
+        0x3c,
+        0x00,
+        0x01,
+        0x78,
+      ]);
+      await expect(client.nextPacket()).rejects.toThrow(/closed/);
+    }
+  });
+
+  it('[MQTT-3.1.2-16] [MQTT-3.1.2-18] [MQTT-3.1.2-20] closes on CONNECT carrying a user name or password its flags do not announce', async () => {
+    started = await startBroker();
+    // flags clean only; payload id "x" followed by an unannounced user name "u"
+    const client = await RawClient.open(started.port);
+    client.writeRaw([
+      0x10, 0x10, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x01, 0x78, 0x00, 0x01,
+      0x75,
+    ]);
+    await expect(client.nextPacket()).rejects.toThrow(/closed/);
+  });
+
+  it('[MQTT-3.1.3-1] [MQTT-3.1.3-3] reads client id, will, user name and password in that order', async () => {
+    const seen: Array<[string, string | undefined, string]> = [];
+    started = await startBroker({
+      auth: {
+        authenticate: (ctx) => {
+          seen.push([ctx.clientId, ctx.username, new TextDecoder().decode(ctx.password)]);
+          return true;
+        },
+      },
+    });
+    for (const protocolVersion of [4, 5] as const) {
+      const { client, connack } = await RawClient.connect(started.port, {
+        clientId: `full${protocolVersion}`,
+        protocolVersion,
+        username: 'user',
+        password: new TextEncoder().encode('pass'),
+        will: { topic: 'w', payload: new Uint8Array(1), qos: 1, retain: false },
+      });
+      expect(connack).toMatchObject({ reasonCode: 0 });
+      client.send({ type: 'disconnect' });
+      await client.closed();
+    }
+    expect(seen).toEqual([
+      ['full4', 'user', 'pass'],
+      ['full5', 'user', 'pass'],
+    ]);
+  });
+
+  it('[MQTT-3.1.3-4] [MQTT-3.1.3-10] [MQTT-3.1.3-11] [MQTT-3.1.3-12] closes on ill-formed UTF-8 in client id, will topic or user name', async () => {
+    started = await startBroker();
+    const cases = [
+      // client id 0xC3 0x28
+      [0x10, 0x0e, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x02, 0xc3, 0x28],
+      // will topic 0xFF
+      [
+        0x10, 0x12, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x06, 0x00, 0x3c, 0x00, 0x01, 0x78, 0x00, 0x01,
+        0xff, 0x00, 0x00,
+      ],
+      // user name 0xFF
+      [
+        0x10, 0x10, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x82, 0x00, 0x3c, 0x00, 0x01, 0x78, 0x00, 0x01,
+        0xff,
+      ],
+    ];
+    for (const bytes of cases) {
+      const client = await RawClient.open(started.port);
+      client.writeRaw(bytes);
+      await expect(client.nextPacket()).rejects.toThrow(/closed/);
+    }
+  });
+
+  it('[MQTT-3.1.3-8] refuses a client id the authenticate hook rejects with 0x85 (v5) and closes', async () => {
+    started = await startBroker({
+      auth: { authenticate: (ctx) => ctx.clientId !== 'banned-id' || { ok: false, reasonCode: 0x85 } },
+    });
+    const { client, connack } = await RawClient.connect(started.port, {
+      clientId: 'banned-id',
+      protocolVersion: 5,
+    });
+    expect(connack).toMatchObject({ reasonCode: ReasonCode.ClientIdentifierNotValid, sessionPresent: false });
+    await client.closed();
+  });
+
+  it('[MQTT-3.2.2-19] [MQTT-3.2.2-20] leaves the Reason String out of a CONNACK that would exceed the client Maximum Packet Size', async () => {
+    started = await startBroker({
+      auth: { authenticate: () => ({ ok: false, reasonCode: 0x87, reasonString: 'x'.repeat(200) }) },
+    });
+    const big = await RawClient.connect(started.port, { clientId: 'big', protocolVersion: 5 });
+    expect(big.connack).toMatchObject({ reasonCode: 0x87, properties: { reasonString: 'x'.repeat(200) } });
+    const small = await RawClient.connect(started.port, {
+      clientId: 'small',
+      protocolVersion: 5,
+      properties: { maximumPacketSize: 64 },
+    });
+    expect(small.connack).toMatchObject({ reasonCode: 0x87 });
+    expect(small.connack.type === 'connack' && small.connack.properties?.reasonString).toBeFalsy();
+    await big.client.closed();
+    await small.client.closed();
   });
 });

@@ -18,7 +18,7 @@ async function sendAfterConnect(port: number, version: 4 | 5, bytes: number[]) {
 }
 
 describe('malformed packets and protocol errors', () => {
-  it('[MQTT-2.2.2-2] [MQTT-3.8.1-1] closes a 3.1.1 connection sending SUBSCRIBE with wrong fixed header flags', async () => {
+  it('[MQTT-2.2.2-1] [MQTT-2.2.2-2] [MQTT-3.8.1-1] closes a 3.1.1 connection sending SUBSCRIBE with wrong fixed header flags', async () => {
     started = await startBroker();
     // SUBSCRIBE with flags 0000 instead of 0010
     expect(
@@ -78,7 +78,7 @@ describe('malformed packets and protocol errors', () => {
     expect(reply).toMatchObject({ type: 'disconnect', reasonCode: ReasonCode.MalformedPacket });
   });
 
-  it('[MQTT-1.5.3-1] [MQTT-1.5.4-1] closes the connection on a topic with ill-formed UTF-8', async () => {
+  it('[MQTT-1.5.3-1] [MQTT-1.5.4-1] [MQTT-3.3.2-1] closes the connection on a topic with ill-formed UTF-8', async () => {
     started = await startBroker();
     // PUBLISH topic 0xED 0xA0 0x80 (an encoded surrogate)
     expect(
@@ -151,5 +151,59 @@ describe('malformed packets and protocol errors', () => {
     started = await startBroker();
     const reply = await sendAfterConnect(started.port, 5, [0x20, 0x03, 0x00, 0x00, 0x00]);
     expect(reply).toMatchObject({ type: 'disconnect', reasonCode: ReasonCode.ProtocolError });
+  });
+
+  it('[MQTT-1.5.7-1] [MQTT-3.3.2-13] [MQTT-3.3.2-19] closes on ill-formed UTF-8 in a user property, response topic or content type', async () => {
+    started = await startBroker();
+    const cases = [
+      // user property key 0xFF
+      [0x30, 0x0b, 0x00, 0x01, 0x61, 0x07, 0x26, 0x00, 0x01, 0xff, 0x00, 0x01, 0x61],
+      // response topic 0xFF
+      [0x30, 0x08, 0x00, 0x01, 0x61, 0x04, 0x08, 0x00, 0x01, 0xff],
+      // content type 0xFF
+      [0x30, 0x08, 0x00, 0x01, 0x61, 0x04, 0x03, 0x00, 0x01, 0xff],
+    ];
+    for (const bytes of cases) {
+      const reply = await sendAfterConnect(started.port, 5, bytes);
+      expect(reply).toMatchObject({ type: 'disconnect', reasonCode: ReasonCode.MalformedPacket });
+    }
+  });
+
+  it('[MQTT-3.3.2-14] disconnects a client whose Response Topic contains a wildcard', async () => {
+    started = await startBroker();
+    const reply = await sendAfterConnect(
+      started.port,
+      5,
+      [0x30, 0x0a, 0x00, 0x01, 0x61, 0x06, 0x08, 0x00, 0x03, 0x61, 0x2f, 0x23],
+    );
+    expect(reply).toMatchObject({ type: 'disconnect' });
+  });
+
+  it('[MQTT-3.8.3-1] [MQTT-3.10.3-1] closes on ill-formed UTF-8 in a SUBSCRIBE or UNSUBSCRIBE topic filter', async () => {
+    started = await startBroker();
+    expect(
+      await sendAfterConnect(started.port, 4, [0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 0xff, 0x00]),
+    ).toBeUndefined();
+    expect(
+      await sendAfterConnect(started.port, 4, [0xa2, 0x05, 0x00, 0x01, 0x00, 0x01, 0xff]),
+    ).toBeUndefined();
+  });
+
+  it('[MQTT-4.7.3-1] closes on an empty topic name or topic filter', async () => {
+    started = await startBroker();
+    expect(await sendAfterConnect(started.port, 4, [0x30, 0x03, 0x00, 0x00, 0x78])).toBeUndefined();
+    expect(
+      await sendAfterConnect(started.port, 4, [0x82, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00]),
+    ).toBeUndefined();
+  });
+
+  it('[MQTT-2.3.1-1] closes on a QoS 1 PUBLISH or a SUBSCRIBE with packet identifier 0', async () => {
+    started = await startBroker();
+    expect(
+      await sendAfterConnect(started.port, 4, [0x32, 0x05, 0x00, 0x01, 0x61, 0x00, 0x00]),
+    ).toBeUndefined();
+    expect(
+      await sendAfterConnect(started.port, 4, [0x82, 0x06, 0x00, 0x00, 0x00, 0x01, 0x61, 0x00]),
+    ).toBeUndefined();
   });
 });

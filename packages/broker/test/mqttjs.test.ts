@@ -10,7 +10,7 @@ afterEach(async () => {
 
 for (const protocolVersion of [4, 5] as const) {
   describe(`MQTT.js v${protocolVersion}`, () => {
-    it('[MQTT-4.3.1-1] [MQTT-4.3.2-1] [MQTT-4.3.3-1] delivers QoS 0, 1 and 2 at the subscribed QoS', async () => {
+    it('[MQTT-4.3.1-1] [MQTT-4.3.2-1] [MQTT-4.3.3-1] [MQTT-7.0.0-2] [MQTT-4.1.0-2] delivers QoS 0, 1 and 2 at the subscribed QoS', async () => {
       started = await startBroker();
       const sub = await mqttConnect(started.port, { protocolVersion, clientId: `sub${protocolVersion}` });
       const pub = await mqttConnect(started.port, { protocolVersion, clientId: `pub${protocolVersion}` });
@@ -29,7 +29,7 @@ for (const protocolVersion of [4, 5] as const) {
       await endClient(sub);
     });
 
-    it('[MQTT-3.8.4-8] delivers at the minimum of published and granted QoS', async () => {
+    it('[MQTT-3.8.4-8] [MQTT-3.8.4-6] delivers at the minimum of published and granted QoS', async () => {
       started = await startBroker();
       const sub = await mqttConnect(started.port, { protocolVersion });
       const pub = await mqttConnect(started.port, { protocolVersion });

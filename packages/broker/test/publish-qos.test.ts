@@ -33,7 +33,7 @@ async function subscriber(
 }
 
 describe('PUBLISH QoS flows', () => {
-  it('[MQTT-4.3.2-4] [MQTT-2.3.1-6] [MQTT-3.3.4-1] acknowledges QoS 1 with PUBACK carrying the same packet id', async () => {
+  it('[MQTT-4.3.2-4] [MQTT-4.3.2-2] [MQTT-2.3.1-6] [MQTT-2.2.1-5] [MQTT-3.3.4-1] acknowledges QoS 1 with PUBACK carrying the same packet id', async () => {
     started = await startBroker();
     const { client } = await RawClient.connect(started.port, { clientId: 'p1' });
     client.send(publish('a', 'x', 1, 4321));
@@ -41,7 +41,7 @@ describe('PUBLISH QoS flows', () => {
     await client.end();
   });
 
-  it('[MQTT-4.3.3-8] [MQTT-4.3.3-11] runs the QoS 2 PUBREC/PUBREL/PUBCOMP exchange with the same packet id', async () => {
+  it('[MQTT-4.3.3-8] [MQTT-4.3.3-11] [MQTT-4.3.3-2] runs the QoS 2 PUBREC/PUBREL/PUBCOMP exchange with the same packet id', async () => {
     started = await startBroker();
     const { client } = await RawClient.connect(started.port, { clientId: 'p2' });
     client.send(publish('a', 'x', 2, 77));
@@ -87,7 +87,7 @@ describe('PUBLISH QoS flows', () => {
     await sub.end();
   });
 
-  it('[MQTT-4.3.1-1] [MQTT-3.3.1-2] [MQTT-2.3.1-5] forwards QoS 0 with DUP 0 and no packet id', async () => {
+  it('[MQTT-4.3.1-1] [MQTT-3.3.1-2] [MQTT-2.3.1-5] [MQTT-2.2.1-2] forwards QoS 0 with DUP 0 and no packet id', async () => {
     started = await startBroker();
     const sub = await subscriber(started.port, 'sub', 'z', 2);
     const { client: pub } = await RawClient.connect(started.port, { clientId: 'pub' });
@@ -116,7 +116,7 @@ describe('PUBLISH QoS flows', () => {
     await sub.end();
   });
 
-  it('[MQTT-4.3.3-1] [MQTT-4.3.3-2] [MQTT-4.3.3-4] sends QoS 2 to a subscriber and answers its PUBREC with PUBREL', async () => {
+  it('[MQTT-4.3.3-1] [MQTT-4.3.3-2] [MQTT-4.3.3-4] [MQTT-3.6.2-1] sends QoS 2 to a subscriber and answers its PUBREC with PUBREL', async () => {
     started = await startBroker();
     const sub = await subscriber(started.port, 'sub', 'two', 2);
     const { client: pub } = await RawClient.connect(started.port, { clientId: 'pub' });
@@ -219,7 +219,7 @@ describe('PUBLISH QoS flows', () => {
     await s2.end();
   });
 
-  it('answers a v5 PUBREL for an unknown packet id with PUBCOMP 0x92', async () => {
+  it('[MQTT-3.7.2-1] answers a v5 PUBREL for an unknown packet id with PUBCOMP 0x92', async () => {
     started = await startBroker();
     const { client } = await RawClient.connect(started.port, { clientId: 'u', protocolVersion: 5 });
     client.send({ type: 'pubrel', packetId: 99 });
@@ -271,5 +271,68 @@ describe('PUBLISH QoS flows', () => {
       reasonCode: ReasonCode.NotAuthorized,
     });
     await client.end();
+  });
+
+  it('[MQTT-4.3.3-7] [MQTT-4.3.3-13] keeps resending an expired QoS 2 message once sent, and finishes its exchange', async () => {
+    started = await startBroker();
+    const options = {
+      clientId: 'slowsub',
+      protocolVersion: 5 as const,
+      cleanStart: false,
+      properties: { sessionExpiryInterval: 60 },
+    };
+    const first = await RawClient.connect(started.port, options);
+    first.client.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'exp2', qos: 2 }] });
+    await first.client.expectPacket('suback');
+    started.broker.publishMessage({
+      topic: 'exp2',
+      payload: text('x'),
+      qos: 2,
+      retain: false,
+      expiresAt: Date.now() + 1000,
+    });
+    const sent = await first.client.expectPacket('publish');
+    await first.client.end();
+    await new Promise((r) => setTimeout(r, 1200));
+    const second = await RawClient.connect(started.port, options);
+    const again = await second.client.expectPacket('publish');
+    expect(again).toMatchObject({ packetId: sent.packetId, dup: true });
+    second.client.send({ type: 'pubrec', packetId: again.packetId! });
+    expect(await second.client.nextPacket()).toMatchObject({ type: 'pubrel', packetId: again.packetId });
+    await second.client.end();
+  });
+
+  it('[MQTT-4.3.3-9] treats a QoS 2 PUBLISH reusing an id refused with PUBREC 0x80+ as a new message', async () => {
+    started = await startBroker({ auth: { authorizePublish: (ctx) => str(ctx.payload) !== 'no' } });
+    const sub = await subscriber(started.port, 'sub', 'retry', 2);
+    const { client: pub } = await RawClient.connect(started.port, { clientId: 'pub', protocolVersion: 5 });
+    pub.send(publish('retry', 'no', 2, 5));
+    expect(await pub.nextPacket()).toEqual({
+      type: 'pubrec',
+      packetId: 5,
+      reasonCode: ReasonCode.NotAuthorized,
+    });
+    pub.send(publish('retry', 'yes', 2, 5));
+    expect(await pub.nextPacket()).toMatchObject({ type: 'pubrec', packetId: 5, reasonCode: 0 });
+    expect(str((await sub.expectPacket('publish')).payload)).toBe('yes');
+    await pub.end();
+    await sub.end();
+  });
+
+  it('[MQTT-4.8.0-2] closes the connection when an authorization hook fails', async () => {
+    started = await startBroker({
+      auth: {
+        authorizePublish: async () => {
+          throw new Error('store down');
+        },
+      },
+    });
+    const { client } = await RawClient.connect(started.port, { clientId: 'p', protocolVersion: 5 });
+    client.send(publish('a', 'x', 1, 1));
+    expect(await client.nextPacket()).toMatchObject({
+      type: 'disconnect',
+      reasonCode: ReasonCode.UnspecifiedError,
+    });
+    await client.closed();
   });
 });

@@ -68,7 +68,7 @@ describe('sessions', () => {
     await client.end();
   });
 
-  it('[MQTT-3.1.2-6] [MQTT-3.1.2-4] discards the session and its subscriptions on Clean Session 1', async () => {
+  it('[MQTT-3.1.2-6] [MQTT-3.1.2-4] [MQTT-3.1.4-3] discards the session and its subscriptions on Clean Session 1', async () => {
     started = await startBroker();
     await persistentSubscriber(started.port, 'cleaned', 'c/#');
     const { client: fresh, connack } = await RawClient.connect(started.port, {

@@ -48,7 +48,7 @@ async function publishAll(
 }
 
 describe('SUBSCRIBE and UNSUBSCRIBE', () => {
-  it('[MQTT-3.8.4-1] [MQTT-3.8.4-2] [MQTT-3.9.3-1] [MQTT-3.8.4-5] [MQTT-3.8.4-7] answers with one SUBACK code per filter, in order, same packet id', async () => {
+  it('[MQTT-3.8.4-1] [MQTT-3.8.4-2] [MQTT-3.9.3-1] [MQTT-3.8.4-4] [MQTT-3.8.4-5] [MQTT-3.8.4-7] [MQTT-2.2.1-6] [MQTT-2.3.1-7] [MQTT-3.2.2-10] answers with one SUBACK code per filter, in order, same packet id', async () => {
     started = await startBroker();
     const { client } = await RawClient.connect(started.port, { clientId: 's' });
     client.send({
@@ -201,11 +201,13 @@ describe('SUBSCRIBE and UNSUBSCRIBE', () => {
     await client.closed();
   });
 
-  it('[MQTT-4.7.1-2] [MQTT-4.8.0-1] closes a 3.1.1 connection that subscribes to an invalid filter', async () => {
+  it('[MQTT-4.7.1-2] [MQTT-4.7.1-3] [MQTT-4.8.0-1] closes a 3.1.1 connection that subscribes to an invalid filter', async () => {
     started = await startBroker();
-    const { client } = await RawClient.connect(started.port, { clientId: 's4' });
-    client.writeRaw(rawSubscribe(4, 'a+', 0));
-    await client.closed();
+    for (const filter of ['a/#/b', 'a+']) {
+      const { client } = await RawClient.connect(started.port, { clientId: 's4' });
+      client.writeRaw(rawSubscribe(4, filter, 0));
+      await client.closed();
+    }
   });
 
   it('refuses subscriptions beyond maxSubscriptionsPerClient with Quota exceeded', async () => {
@@ -360,5 +362,48 @@ describe('shared subscriptions', () => {
     const second = await RawClient.connect(started.port, options);
     expect(str((await second.client.expectPacket('publish')).payload)).toBe('waiting');
     await second.client.end();
+  });
+});
+
+describe('topic matching', () => {
+  it('[MQTT-1.5.4-3] [MQTT-1.5.3-3] keeps a leading U+FEFF in topics: no stripping, no match without it', async () => {
+    started = await startBroker();
+    const { client } = await RawClient.connect(started.port, { clientId: 's' });
+    client.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: '\uFEFFbom', qos: 0 }] });
+    await client.expectPacket('suback');
+    await publishAll(started.port, [publish('bom', 'plain'), publish('\uFEFFbom', 'marked')]);
+    const got = await client.expectPacket('publish');
+    expect(got.topic).toBe('\uFEFFbom');
+    expect(str(got.payload)).toBe('marked');
+    expect(await client.expectNoPacket(200)).toBeUndefined();
+    await client.end();
+  });
+
+  it('[MQTT-4.8.2-5] drops a shared message queued for a member whose session ends before it reconnects', async () => {
+    started = await startBroker();
+    const member = await RawClient.connect(started.port, {
+      clientId: 'gone',
+      protocolVersion: 5,
+      cleanStart: false,
+      properties: { sessionExpiryInterval: 1 },
+    });
+    member.client.send({
+      type: 'subscribe',
+      packetId: 1,
+      subscriptions: [{ topicFilter: '$share/g/sq', qos: 1 }],
+    });
+    await member.client.expectPacket('suback');
+    await member.client.end();
+    await publishAll(started.port, [publish('sq', 'orphan', 1)]);
+    expect(started.broker.sessions.get('gone')?.queue.length).toBe(1);
+    await new Promise((r) => setTimeout(r, 1300));
+    const { client: other } = await RawClient.connect(started.port, {
+      clientId: 'other',
+      protocolVersion: 5,
+    });
+    other.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: '$share/g/sq', qos: 1 }] });
+    await other.expectPacket('suback');
+    expect(await other.expectNoPacket(300)).toBeUndefined();
+    await other.end();
   });
 });

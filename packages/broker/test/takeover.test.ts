@@ -45,7 +45,7 @@ describe('session takeover', () => {
     await fresh.client.end();
   });
 
-  it('[MQTT-3.1.4-4] discards the taken-over session when the new connection sets Clean Start', async () => {
+  it('[MQTT-3.1.4-4] [MQTT-3.1.2-4] discards the taken-over session when the new connection sets Clean Start', async () => {
     started = await startBroker();
     const old = await RawClient.connect(started.port, {
       clientId: 'same5',

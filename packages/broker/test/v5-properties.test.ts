@@ -194,4 +194,35 @@ describe('MQTT 5 properties', () => {
     expect(connack).toMatchObject({ properties: { sessionExpiryInterval: 60 } });
     await client.end();
   });
+
+  it('[MQTT-2.2.2-1] sends a Property Length of zero when a packet has no properties', async () => {
+    started = await startBroker();
+    const { client } = await RawClient.connect(started.port, { clientId: 'raw', protocolVersion: 5 });
+    client.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 't', qos: 0 }] });
+    await client.expectPacket('suback');
+    const raw = new Promise<Buffer>((resolve) => client.socket.once('data', resolve));
+    started.broker.publishMessage({ topic: 't', payload: text('p'), qos: 0, retain: false });
+    // PUBLISH, remaining length 5: topic "t", property length 0, payload "p"
+    expect([...(await raw)]).toEqual([0x30, 0x05, 0x00, 0x01, 0x74, 0x00, 0x70]);
+    await client.end();
+  });
+
+  it('[MQTT-3.14.2-3] [MQTT-3.14.2-4] [MQTT-3.4.2-2] [MQTT-3.4.2-3] leaves Reason String out of a DISCONNECT that would exceed the client Maximum Packet Size', async () => {
+    started = await startBroker();
+    const { client } = await RawClient.connect(started.port, {
+      clientId: 'tiny',
+      protocolVersion: 5,
+      properties: { maximumPacketSize: 8 },
+    });
+    client.send({
+      type: 'connect',
+      protocolVersion: 5,
+      protocolName: 'MQTT',
+      clientId: 'tiny',
+      cleanStart: true,
+      keepAlive: 0,
+    });
+    expect(await client.nextPacket()).toEqual({ type: 'disconnect', reasonCode: ReasonCode.ProtocolError });
+    await client.closed();
+  });
 });

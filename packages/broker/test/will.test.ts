@@ -23,7 +23,7 @@ const will = (topic: string, payload: string, extra: { qos?: 0 | 1 | 2; retain?:
 });
 
 describe('will messages', () => {
-  it('[MQTT-3.1.2-8] [MQTT-3.1.2-16] publishes the will as non-retained when the socket closes without DISCONNECT', async () => {
+  it('[MQTT-3.1.2-8] [MQTT-3.1.2-16] [MQTT-3.1.2-14] publishes the will as non-retained when the socket closes without DISCONNECT', async () => {
     started = await startBroker();
     const w = await watcher(started.port);
     const { client } = await RawClient.connect(started.port, {
@@ -37,7 +37,7 @@ describe('will messages', () => {
     await w.end();
   });
 
-  it('[MQTT-3.1.2-10] [MQTT-3.14.4-3] [MQTT-3.1.2-12] does not publish the will after a normal DISCONNECT', async () => {
+  it('[MQTT-3.1.2-10] [MQTT-3.14.4-3] does not publish the will after a normal DISCONNECT', async () => {
     started = await startBroker();
     const w = await watcher(started.port);
     const { client } = await RawClient.connect(started.port, {
@@ -131,7 +131,7 @@ describe('will messages', () => {
     await w.end();
   });
 
-  it('[MQTT-3.1.2-8] publishes a delayed will when the delay passes', async () => {
+  it('[MQTT-3.1.2-8] [MQTT-3.1.2-7] publishes a delayed will when the delay passes', async () => {
     started = await startBroker();
     const w = await watcher(started.port);
     const { client } = await RawClient.connect(started.port, {
@@ -176,6 +176,16 @@ describe('will messages', () => {
     });
     await client.closed();
     expect((await w.expectPacket('publish')).topic).toBe('will/g');
+    await w.end();
+  });
+
+  it('[MQTT-3.1.2-12] publishes nothing when a client without a will drops', async () => {
+    started = await startBroker();
+    const w = await watcher(started.port, '#');
+    const { client } = await RawClient.connect(started.port, { clientId: 'nowill' });
+    client.destroy();
+    await client.closed();
+    expect(await w.expectNoPacket(300)).toBeUndefined();
     await w.end();
   });
 });

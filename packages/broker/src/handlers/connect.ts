@@ -45,6 +45,8 @@ const connectSteps: readonly ConnectStep[] = [
 
 export async function handleConnect(conn: Connection, packet: ConnectPacket): Promise<void> {
   conn.setProtocolVersion(packet.protocolVersion);
+  // Known before CONNACK so that even a refusal respects it [MQTT-3.2.2-19] [MQTT-3.2.2-20].
+  conn.clientMaximumPacketSize = packet.properties?.maximumPacketSize ?? Number.POSITIVE_INFINITY;
   const flow: ConnectFlow = {
     conn,
     packet,
@@ -234,7 +236,6 @@ function sendConnack(flow: ConnectFlow): boolean {
     connack.properties = props;
     const cp = packet.properties;
     conn.clientReceiveMaximum = cp?.receiveMaximum ?? 65535;
-    conn.clientMaximumPacketSize = cp?.maximumPacketSize ?? Number.POSITIVE_INFINITY;
     conn.requestProblemInformation = cp?.requestProblemInformation ?? true;
     conn.inboundAliases = new InboundAliases(limits.topicAliasMaximum);
     const outbound = Math.min(cp?.topicAliasMaximum ?? 0, limits.outboundTopicAliases);

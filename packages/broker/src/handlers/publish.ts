@@ -85,7 +85,10 @@ function resolveTopic(conn: Connection, packet: PublishPacket): string {
   return topic;
 }
 
-/** Returns a refusal reason code, or undefined when the publish is allowed. */
+/**
+ * Returns a refusal reason code, or undefined when the publish is allowed. A hook that throws is a
+ * transient error: the connection is closed [MQTT-4.8.0-2] (v5: DISCONNECT 0x80).
+ */
 async function authorize(
   conn: Connection,
   packet: PublishPacket,
@@ -93,21 +96,26 @@ async function authorize(
 ): Promise<number | undefined> {
   const hook = conn.ctx.auth.authorizePublish;
   if (!hook) return undefined;
+  let answer: Awaited<ReturnType<typeof hook>>;
   try {
-    const verdict = toVerdict(
-      await hook({
-        ...conn.ctx.clientInfo(conn),
-        topic,
-        qos: packet.qos,
-        retain: packet.retain,
-        payload: packet.payload,
-      }),
-    );
-    return verdict.ok ? undefined : verdict.reasonCode;
+    answer = await hook({
+      ...conn.ctx.clientInfo(conn),
+      topic,
+      qos: packet.qos,
+      retain: packet.retain,
+      payload: packet.payload,
+    });
   } catch (err) {
-    conn.ctx.logger.error({ err, clientId: conn.clientId }, 'authorizePublish hook failed');
-    return ReasonCode.UnspecifiedError;
+    throw hookFailure('authorizePublish', err);
   }
+  const verdict = toVerdict(answer);
+  return verdict.ok ? undefined : verdict.reasonCode;
+}
+
+export function hookFailure(hook: string, cause: unknown): BrokerProtocolError {
+  const error = new BrokerProtocolError('HOOK_FAILED', ReasonCode.UnspecifiedError, `${hook} hook failed`);
+  error.cause = cause;
+  return error;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Connection } from '../connection.js';
 import { protocolViolation } from '../errors.js';
 import type { StoredSubscription } from '../persistence/types.js';
 import { isValidTopicFilter, parseSharedFilter } from '../topic.js';
+import { hookFailure } from './publish.js';
 
 /** One accepted subscription and whether its retained messages go out after the SUBACK. */
 interface Granted {
@@ -66,8 +67,7 @@ async function subscribeOne(
     try {
       answer = await hook({ ...ctx.clientInfo(conn), subscription: sub });
     } catch (err) {
-      ctx.logger.error({ err, clientId: conn.clientId }, 'authorizeSubscribe hook failed');
-      return ReasonCode.UnspecifiedError;
+      throw hookFailure('authorizeSubscribe', err);
     }
     if (typeof answer === 'number') {
       qos = Math.min(qos, answer) as QoS;
