@@ -1,7 +1,8 @@
 /**
  * @mq/topic-trie against qlobber@8 (the matcher Aedes uses), in one process, on identical inputs from
  * a fixed seed. Prints one JSON line per case. Run with `pnpm --filter @mq/topic-trie bench`
- * (needs --expose-gc, which the script passes). Set TRIE_BENCH_SIZES=10000,100000 to skip 1M.
+ * (needs --expose-gc, which the script passes). Set TRIE_BENCH_SIZES=10000,100000 to skip 1M, and
+ * TRIE_BENCH_ONLY=match (or add-remove, retained, comma-separated) to run some groups only.
  */
 import qlobber from 'qlobber';
 import { type MqttDelivery, mqttMerger, RetainedIndex, SubscriptionIndex } from '../src/index.js';
@@ -284,8 +285,9 @@ function retainedCase(stored: number): void {
 }
 
 const sizes = (process.env.TRIE_BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
+const groups = new Set((process.env.TRIE_BENCH_ONLY ?? 'match,add-remove,retained').split(','));
 const started = performance.now();
-for (const n of sizes) matchCases(n);
-addRemoveCases(100_000);
-retainedCase(100_000);
+if (groups.has('match')) for (const n of sizes) matchCases(n);
+if (groups.has('add-remove')) addRemoveCases(100_000);
+if (groups.has('retained')) retainedCase(100_000);
 console.error(`topic-trie bench done in ${round((performance.now() - started) / 1000, 1)} s (sink ${sink})`);

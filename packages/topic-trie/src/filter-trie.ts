@@ -1,27 +1,115 @@
 /**
  * The matching core shared by subscriptions and shared-subscription groups: a store of items keyed by
- * topic filter. Filters without wildcards live in one Map keyed by the whole filter, so a topic's exact
- * subscribers are a single lookup. Only filters with `+` or `#` go into the trie of levels, whose nodes
- * create their child Map lazily and keep `+` and `#` in their own slots.
+ * topic filter.
+ *
+ * Filters without wildcards live in one Map keyed by the whole filter, so a topic's exact subscribers
+ * are a single lookup. Filters with `+` or `#` live in a trie of levels kept in typed arrays: nodes are
+ * integer ids, and the literal edges of all nodes share one open-addressing table keyed by
+ * (parent id, hash of the level). Matching hashes the topic's levels in one pass over its characters
+ * and walks the trie with integer compares only, touching no strings and allocating nothing. Because
+ * hashes can collide, every bucket the walk reaches is confirmed by comparing its filter with the
+ * topic before its items are visited, so answers are exact.
  */
 
-class TrieNode<T> {
-  /** Children by literal level; created on first use so leaves cost no Map. */
-  children: Map<string, TrieNode<T>> | undefined = undefined;
-  /** The `+` child. */
-  plus: TrieNode<T> | undefined = undefined;
-  /** Items whose filter ends at this node (a wildcard filter such as `a/+`). */
-  end: T[] | undefined = undefined;
-  /** Items whose filter is this node's path followed by `/#` (or `#` alone at the root). */
-  hash: T[] | undefined = undefined;
+const SLASH = 0x2f;
+const PLUS = 0x2b;
+const HASH = 0x23;
 
-  isEmpty(): boolean {
-    return (
-      this.end === undefined &&
-      this.hash === undefined &&
-      this.plus === undefined &&
-      (this.children === undefined || this.children.size === 0)
-    );
+/** Per-node Int32 fields, `NODE_STRIDE` apart in `#nodes`. */
+const PLUS_CHILD = 0; // id of the `+` child, 0 for none (the root, id 0, is never a child)
+const CHILDREN = 1; // number of literal children
+const DEPTHS = 2; // bitmask of topic depths some filter in this subtree can match
+const FLAGS = 3; // HAS_END | HAS_HASH, so the walk reads bucket arrays only when there is a bucket
+const NODE_STRIDE = 4;
+const HAS_END = 1;
+const HAS_HASH = 2;
+
+/** Per-slot Int32 fields of the edge table. */
+const EDGE_PARENT = 0; // parent id + 1; 0 marks an empty slot
+const EDGE_HASH = 1;
+const EDGE_CHILD = 2;
+const EDGE_STRIDE = 3;
+
+/** FNV-1a over a range of UTF-16 code units, finished with a multiply-xorshift. */
+function hashRange(str: string, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ str.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  return Math.imul(h, 0x2c1b3c6d);
+}
+
+/**
+ * Hash each level of `topic` into `into` and return the number of levels, or -1 as soon as there
+ * would be more than `maxLevels` (so a hostile topic costs nothing more). `mask` weakens the hash in
+ * tests to force collisions.
+ */
+export function hashLevels(topic: string, into: Int32Array, maxLevels: number, mask = -1): number {
+  let count = 0;
+  let h = 0x811c9dc5;
+  const len = topic.length;
+  for (let i = 0; i < len; i++) {
+    const c = topic.charCodeAt(i);
+    if (c === SLASH) {
+      if (count + 1 >= maxLevels) return -1;
+      h ^= h >>> 15;
+      into[count++] = Math.imul(h, 0x2c1b3c6d) & mask;
+      h = 0x811c9dc5;
+    } else {
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+  }
+  h ^= h >>> 15;
+  into[count++] = Math.imul(h, 0x2c1b3c6d) & mask;
+  return count;
+}
+
+/** Bit for a topic of `depth` levels in a DEPTHS mask; depths from 32 on share the top bit. */
+function depthBit(depth: number): number {
+  return 1 << ((depth > 32 ? 32 : depth) - 1);
+}
+
+/** Mask of every depth a filter matches: exactly `levels`, or `levels` and more when it ends in `#`. */
+function depthMask(levels: number, hash: boolean): number {
+  if (!hash) return depthBit(levels);
+  // `a/#` has 2 levels and matches depth 1 (`a`) and up; `#` matches every depth.
+  const least = levels - 1 < 1 ? 1 : levels - 1;
+  return ~(depthBit(least) - 1);
+}
+
+function edgeSlot(parent: number, hash: number, mask: number): number {
+  let x = hash ^ Math.imul(parent + 1, 0x9e3779b1);
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  return (x ^ (x >>> 13)) & mask;
+}
+
+/** Whether a (validated) filter matches a topic, comparing characters only; no allocation. */
+export function filterMatchesTopic(filter: string, topic: string): boolean {
+  const fl = filter.length;
+  const tl = topic.length;
+  let f = 0;
+  let t = 0;
+  for (;;) {
+    // Both f and t are at the start of a level here.
+    const fc = f < fl ? filter.charCodeAt(f) : -1;
+    if (fc === HASH) return true;
+    if (fc === PLUS) {
+      f++;
+      while (t < tl && topic.charCodeAt(t) !== SLASH) t++;
+    } else {
+      while (f < fl) {
+        const c = filter.charCodeAt(f);
+        if (c === SLASH) break;
+        if (t >= tl || topic.charCodeAt(t) !== c) return false;
+        f++;
+        t++;
+      }
+      if (t < tl && topic.charCodeAt(t) !== SLASH) return false;
+    }
+    // Both levels ended: at '/' or at the end of their string.
+    if (f >= fl) return t >= tl;
+    if (t >= tl) return f + 2 === fl && filter.charCodeAt(f + 1) === HASH;
+    f++;
+    t++;
   }
 }
 
@@ -30,73 +118,137 @@ export function hasWildcard(filter: string): boolean {
   return filter.indexOf('+') >= 0 || filter.indexOf('#') >= 0;
 }
 
-export class FilterTrie<T> {
-  readonly #exact = new Map<string, T[]>();
-  readonly #root = new TrieNode<T>();
-  /** Number of wildcard filters stored: when 0 a match never splits the topic. */
+export interface FilterTrieOptions {
+  /** AND-ed into every level hash. Only tests set it, to force collisions. */
+  hashMask?: number;
+}
+
+/**
+ * The items under one filter. A lone item is stored as itself, which saves an array per filter (most
+ * filters have one subscriber) and two memory loads per match. Items are never arrays.
+ */
+type Bucket<T> = T | T[];
+
+function bucketItems<T>(bucket: Bucket<T>): readonly T[] {
+  return Array.isArray(bucket) ? bucket : [bucket];
+}
+
+/** Add `item` to a bucket, returning the bucket to store. */
+function bucketAdd<T>(bucket: Bucket<T> | undefined, item: T): Bucket<T> {
+  if (bucket === undefined) return item;
+  if (!Array.isArray(bucket)) return [bucket, item];
+  bucket.push(item);
+  return bucket;
+}
+
+/** Remove `item`; returns the bucket to store (undefined when empty), or null when `item` was absent. */
+function bucketRemove<T>(bucket: Bucket<T>, item: T): Bucket<T> | undefined | null {
+  if (!Array.isArray(bucket)) return bucket === item ? undefined : null;
+  const at = bucket.indexOf(item);
+  if (at < 0) return null;
+  const last = bucket.pop()!;
+  if (at < bucket.length) bucket[at] = last;
+  return bucket.length === 1 ? bucket[0] : bucket;
+}
+
+function visitBucket<T>(bucket: Bucket<T>, visit: (item: T) => void): number {
+  if (!Array.isArray(bucket)) {
+    visit(bucket);
+    return 1;
+  }
+  for (let k = 0; k < bucket.length; k++) visit(bucket[k]!);
+  return bucket.length;
+}
+
+export class FilterTrie<T extends object> {
+  readonly #exact = new Map<string, Bucket<T>>();
+  readonly #hashMask: number;
+
+  /** Int32 node fields (see NODE_STRIDE). Node 0 is the root. */
+  #nodes = new Int32Array(NODE_STRIDE * 16);
+  /** The literal level leading into each node (undefined for `+` nodes and the root). */
+  #words: (string | undefined)[] = [undefined];
+  /** Items whose filter ends at the node, and that filter. */
+  #end: (Bucket<T> | undefined)[] = [undefined];
+  #endFilter: (string | undefined)[] = [undefined];
+  /** Items whose filter is the node's path followed by `#`, and that filter. */
+  #hash: (Bucket<T> | undefined)[] = [undefined];
+  #hashFilter: (string | undefined)[] = [undefined];
+  #nodeCount = 1;
+  readonly #freeNodes: number[] = [];
+
+  #edges = new Int32Array(EDGE_STRIDE * 64);
+  #edgeMask = 63;
+  #edgeCount = 0;
+
   #wildcardFilters = 0;
-  /** Number of distinct filters stored. */
   #filters = 0;
+
+  constructor(options: FilterTrieOptions = {}) {
+    this.#hashMask = options.hashMask ?? -1;
+  }
 
   get filterCount(): number {
     return this.#filters;
   }
 
+  /** True when some stored filter has a wildcard, i.e. a match must hash the topic and walk the trie. */
+  get hasWildcards(): boolean {
+    return this.#wildcardFilters > 0;
+  }
+
+  /** The hash mask topics must be hashed with (see hashLevels). */
+  get hashMask(): number {
+    return this.#hashMask;
+  }
+
+  /** Call `visit` for each item of the exact (wildcard-free) filter equal to `topic`; returns the count. */
+  visitExact(topic: string, visit: (item: T) => void): number {
+    const bucket = this.#exact.get(topic);
+    return bucket === undefined ? 0 : visitBucket(bucket, visit);
+  }
+
   /** The items stored under exactly this filter. */
   get(filter: string): readonly T[] | undefined {
-    if (!hasWildcard(filter)) return this.#exact.get(filter);
-    const levels = filter.split('/');
-    let node: TrieNode<T> | undefined = this.#root;
-    const last = levels.length - 1;
-    const hash = levels[last] === '#';
-    const stop = hash ? last : levels.length;
-    for (let i = 0; i < stop && node !== undefined; i++) {
-      const word = levels[i]!;
-      node = word === '+' ? node.plus : node.children?.get(word);
+    let bucket: Bucket<T> | undefined;
+    if (!hasWildcard(filter)) bucket = this.#exact.get(filter);
+    else {
+      const node = this.#findNode(filter, undefined);
+      if (node >= 0) bucket = filter.endsWith('#') ? this.#hash[node] : this.#end[node];
     }
-    if (node === undefined) return undefined;
-    return hash ? node.hash : node.end;
+    return bucket === undefined ? undefined : bucketItems(bucket);
   }
 
   /** Add an item under `filter` (the filter must be valid and not shared). */
   add(filter: string, item: T): void {
     if (!hasWildcard(filter)) {
       const bucket = this.#exact.get(filter);
-      if (bucket === undefined) {
-        this.#exact.set(filter, [item]);
-        this.#filters++;
-      } else {
-        bucket.push(item);
-      }
+      if (bucket === undefined) this.#filters++;
+      const next = bucketAdd(bucket, item);
+      if (next !== bucket) this.#exact.set(filter, next);
       return;
     }
-    const levels = filter.split('/');
-    const last = levels.length - 1;
-    const hash = levels[last] === '#';
-    const stop = hash ? last : levels.length;
-    let node = this.#root;
-    for (let i = 0; i < stop; i++) {
-      const word = levels[i]!;
-      if (word === '+') {
-        node.plus ??= new TrieNode<T>();
-        node = node.plus;
-      } else {
-        node.children ??= new Map();
-        let child = node.children.get(word);
-        if (child === undefined) {
-          child = new TrieNode<T>();
-          node.children.set(word, child);
-        }
-        node = child;
-      }
+    const hash = filter.charCodeAt(filter.length - 1) === HASH;
+    let levels = 1;
+    for (let i = 0; i < filter.length; i++) if (filter.charCodeAt(i) === SLASH) levels++;
+    const depths = depthMask(levels, hash);
+    const stop = hash ? levels - 1 : levels;
+    let node = 0;
+    this.#nodes[DEPTHS]! |= depths;
+    let start = 0;
+    for (let level = 0; level < stop; level++) {
+      let end = filter.indexOf('/', start);
+      if (end < 0) end = filter.length;
+      node = this.#child(node, filter, start, end, true);
+      this.#nodes[node * NODE_STRIDE + DEPTHS]! |= depths;
+      start = end + 1;
     }
-    const bucket = hash ? node.hash : node.end;
-    if (bucket !== undefined) {
-      bucket.push(item);
-      return;
-    }
-    if (hash) node.hash = [item];
-    else node.end = [item];
+    const buckets = hash ? this.#hash : this.#end;
+    const bucket = buckets[node];
+    buckets[node] = bucketAdd(bucket, item);
+    if (bucket !== undefined) return;
+    (hash ? this.#hashFilter : this.#endFilter)[node] = filter;
+    this.#nodes[node * NODE_STRIDE + FLAGS]! |= hash ? HAS_HASH : HAS_END;
     this.#filters++;
     this.#wildcardFilters++;
   }
@@ -105,173 +257,263 @@ export class FilterTrie<T> {
   remove(filter: string, item: T): boolean {
     if (!hasWildcard(filter)) {
       const bucket = this.#exact.get(filter);
-      if (bucket === undefined || !removeFrom(bucket, item)) return false;
-      if (bucket.length === 0) {
+      if (bucket === undefined) return false;
+      const next = bucketRemove(bucket, item);
+      if (next === null) return false;
+      if (next === undefined) {
         this.#exact.delete(filter);
         this.#filters--;
+      } else if (next !== bucket) {
+        this.#exact.set(filter, next);
       }
       return true;
     }
-    const levels = filter.split('/');
-    const last = levels.length - 1;
-    const hash = levels[last] === '#';
-    const stop = hash ? last : levels.length;
-    const path: TrieNode<T>[] = [this.#root];
-    let node: TrieNode<T> | undefined = this.#root;
-    for (let i = 0; i < stop; i++) {
-      const word = levels[i]!;
-      node = word === '+' ? node.plus : node.children?.get(word);
-      if (node === undefined) return false;
-      path.push(node);
-    }
-    const bucket = hash ? node.hash : node.end;
-    if (bucket === undefined || !removeFrom(bucket, item)) return false;
-    if (bucket.length > 0) return true;
-    if (hash) node.hash = undefined;
-    else node.end = undefined;
+    const path: number[] = [];
+    const node = this.#findNode(filter, path);
+    if (node < 0) return false;
+    const hash = filter.charCodeAt(filter.length - 1) === HASH;
+    const buckets = hash ? this.#hash : this.#end;
+    const bucket = buckets[node];
+    if (bucket === undefined) return false;
+    const next = bucketRemove(bucket, item);
+    if (next === null) return false;
+    buckets[node] = next;
+    if (next !== undefined) return true;
+    (hash ? this.#hashFilter : this.#endFilter)[node] = undefined;
+    this.#nodes[node * NODE_STRIDE + FLAGS]! &= hash ? ~HAS_HASH : ~HAS_END;
     this.#filters--;
     this.#wildcardFilters--;
-    // Prune from the leaf up while nodes hold nothing.
-    for (let i = stop; i > 0; i--) {
+    // Prune from the leaf up while nodes hold nothing. Depth masks stay as they are: a mask that says
+    // more than the subtree holds only costs a visit, never a wrong answer.
+    for (let i = path.length - 1; i > 0; i--) {
       const child = path[i]!;
-      if (!child.isEmpty()) break;
-      const parent = path[i - 1]!;
-      const word = levels[i - 1]!;
-      if (word === '+') parent.plus = undefined;
-      else {
-        parent.children!.delete(word);
-        if (parent.children!.size === 0) parent.children = undefined;
-      }
+      if (!this.#isEmpty(child)) break;
+      this.#unlink(path[i - 1]!, child);
     }
+    if (this.#wildcardFilters === 0) this.#nodes[DEPTHS] = 0;
     return true;
   }
 
-  /** True when some stored filter has a wildcard, i.e. a match must split the topic and walk the trie. */
-  get hasWildcards(): boolean {
-    return this.#wildcardFilters > 0;
-  }
-
-  /** The bucket of the exact (wildcard-free) filter equal to `topic`. */
-  exact(topic: string): readonly T[] | undefined {
-    return this.#exact.get(topic);
-  }
-
   /**
-   * Call `visit` for every item whose wildcard filter matches the topic given as `levels[0..count)`;
-   * `dollar` says whether the topic begins with `$`. Returns the number of visits.
+   * Call `visit` for every item whose wildcard filter matches `topic`, given its level hashes from
+   * hashLevels (`count` levels); `dollar` says whether the topic begins with `$`. Returns the number
+   * of visits.
    */
   visitWildcards(
-    levels: readonly string[],
+    topic: string,
+    hashes: Int32Array,
     count: number,
     dollar: boolean,
     visit: (item: T) => void,
   ): number {
-    return walk(this.#root, levels, count, 0, dollar, visit);
-  }
-
-  /** Push the buckets of every wildcard filter matching the topic onto `out` (allocation-free callers). */
-  collectWildcards(levels: readonly string[], count: number, dollar: boolean, out: (readonly T[])[]): void {
-    collect(this.#root, levels, count, 0, dollar, out);
+    const bit = depthBit(count);
+    if ((this.#nodes[DEPTHS]! & bit) === 0) return 0;
+    return this.#walk(0, 0, topic, hashes, count, bit, dollar, visit);
   }
 
   /** Every (filter, bucket) pair, exact filters first. */
   *buckets(): IterableIterator<[string, readonly T[]]> {
-    yield* this.#exact;
-    yield* walkAll(this.#root, '', true);
+    for (const [filter, bucket] of this.#exact) yield [filter, bucketItems(bucket)];
+    for (let node = 0; node < this.#nodeCount; node++) {
+      const end = this.#end[node];
+      if (end !== undefined) yield [this.#endFilter[node]!, bucketItems(end)];
+      const hash = this.#hash[node];
+      if (hash !== undefined) yield [this.#hashFilter[node]!, bucketItems(hash)];
+    }
   }
-}
 
-function walk<T>(
-  node: TrieNode<T>,
-  levels: readonly string[],
-  count: number,
-  i: number,
-  dollar: boolean,
-  visit: (item: T) => void,
-): number {
-  let visits = 0;
-  // Filters starting with a wildcard never match topics beginning with `$` [MQTT-4.7.2-1].
-  const guarded = dollar && i === 0;
-  const hash = node.hash;
-  // `#` matches the parent level too, so it applies whether or not levels remain.
-  if (hash !== undefined && !guarded) {
-    for (let k = 0; k < hash.length; k++) visit(hash[k]!);
-    visits += hash.length;
-  }
-  if (i === count) {
-    const end = node.end;
-    if (end !== undefined) {
-      for (let k = 0; k < end.length; k++) visit(end[k]!);
-      visits += end.length;
+  #walk(
+    node: number,
+    i: number,
+    topic: string,
+    hashes: Int32Array,
+    count: number,
+    bit: number,
+    dollar: boolean,
+    visit: (item: T) => void,
+  ): number {
+    let visits = 0;
+    const nodes = this.#nodes;
+    const base = node * NODE_STRIDE;
+    const flags = nodes[base + FLAGS]!;
+    // Filters starting with a wildcard never match topics beginning with `$` [MQTT-4.7.2-1].
+    const guarded = dollar && i === 0;
+    // `#` matches the parent level too, so it applies whether or not levels remain.
+    if ((flags & HAS_HASH) !== 0 && !guarded && filterMatchesTopic(this.#hashFilter[node]!, topic)) {
+      visits += visitBucket(this.#hash[node]!, visit);
+    }
+    if (i === count) {
+      if ((flags & HAS_END) !== 0 && filterMatchesTopic(this.#endFilter[node]!, topic)) {
+        visits += visitBucket(this.#end[node]!, visit);
+      }
+      return visits;
+    }
+    if (nodes[base + CHILDREN]! > 0) {
+      const edges = this.#edges;
+      const mask = this.#edgeMask;
+      const h = hashes[i]!;
+      const tag = node + 1;
+      // Every literal child under this hash: normally one; a collision yields more, and the
+      // bucket check above sorts them out.
+      for (let slot = edgeSlot(node, h, mask); ; slot = (slot + 1) & mask) {
+        const at = slot * EDGE_STRIDE;
+        const parent = edges[at + EDGE_PARENT]!;
+        if (parent === 0) break;
+        if (parent === tag && edges[at + EDGE_HASH] === h) {
+          const child = edges[at + EDGE_CHILD]!;
+          if ((nodes[child * NODE_STRIDE + DEPTHS]! & bit) !== 0) {
+            visits += this.#walk(child, i + 1, topic, hashes, count, bit, dollar, visit);
+          }
+        }
+      }
+    }
+    const plus = nodes[base + PLUS_CHILD]!;
+    if (plus !== 0 && !guarded && (nodes[plus * NODE_STRIDE + DEPTHS]! & bit) !== 0) {
+      visits += this.#walk(plus, i + 1, topic, hashes, count, bit, dollar, visit);
     }
     return visits;
   }
-  const children = node.children;
-  if (children !== undefined) {
-    const child = children.get(levels[i]!);
-    if (child !== undefined) visits += walk(child, levels, count, i + 1, dollar, visit);
-  }
-  const plus = node.plus;
-  if (plus !== undefined && !guarded) visits += walk(plus, levels, count, i + 1, dollar, visit);
-  return visits;
-}
 
-function collect<T>(
-  node: TrieNode<T>,
-  levels: readonly string[],
-  count: number,
-  i: number,
-  dollar: boolean,
-  out: (readonly T[])[],
-): void {
-  const guarded = dollar && i === 0;
-  if (node.hash !== undefined && !guarded) out.push(node.hash);
-  if (i === count) {
-    if (node.end !== undefined) out.push(node.end);
-    return;
-  }
-  const child = node.children?.get(levels[i]!);
-  if (child !== undefined) collect(child, levels, count, i + 1, dollar, out);
-  if (node.plus !== undefined && !guarded) collect(node.plus, levels, count, i + 1, dollar, out);
-}
-
-/**
- * Split `topic` on `/` into `into` (reused between calls, so no array is allocated) and return the
- * number of levels, or -1 as soon as there would be more than `maxLevels`.
- */
-export function splitLevels(topic: string, into: string[], maxLevels: number): number {
-  let count = 0;
-  let start = 0;
-  for (;;) {
-    if (count === maxLevels) return -1;
-    const end = topic.indexOf('/', start);
-    if (end < 0) {
-      into[count++] = start === 0 ? topic : topic.slice(start);
-      return count;
+  /** The node a wildcard filter's bucket hangs from, or -1; fills `path` (root first) if given. */
+  #findNode(filter: string, path: number[] | undefined): number {
+    const hash = filter.charCodeAt(filter.length - 1) === HASH;
+    let node = 0;
+    path?.push(0);
+    let start = 0;
+    for (;;) {
+      let end = filter.indexOf('/', start);
+      if (end < 0) end = filter.length;
+      // The `#` level has no node of its own: its bucket hangs from the parent.
+      if (hash && end === filter.length) return node;
+      node = this.#child(node, filter, start, end, false);
+      if (node < 0) return -1;
+      path?.push(node);
+      if (end === filter.length) return node;
+      start = end + 1;
     }
-    into[count++] = topic.slice(start, end);
-    start = end + 1;
   }
-}
 
-function* walkAll<T>(
-  node: TrieNode<T>,
-  prefix: string,
-  root: boolean,
-): IterableIterator<[string, readonly T[]]> {
-  if (node.end !== undefined) yield [prefix, node.end];
-  if (node.hash !== undefined) yield [root ? '#' : `${prefix}/#`, node.hash];
-  if (node.plus !== undefined) yield* walkAll(node.plus, root ? '+' : `${prefix}/+`, false);
-  if (node.children !== undefined) {
-    for (const [word, child] of node.children)
-      yield* walkAll(child, root ? word : `${prefix}/${word}`, false);
+  /** The child of `node` for level `filter[start, end)`, created when `create` is set; -1 if absent. */
+  #child(node: number, filter: string, start: number, end: number, create: boolean): number {
+    const nodes = this.#nodes;
+    if (end - start === 1 && filter.charCodeAt(start) === PLUS) {
+      const plus = nodes[node * NODE_STRIDE + PLUS_CHILD]!;
+      if (plus !== 0 || !create) return plus === 0 ? -1 : plus;
+      const created = this.#newNode(undefined);
+      this.#nodes[node * NODE_STRIDE + PLUS_CHILD] = created;
+      return created;
+    }
+    const h = hashRange(filter, start, end) & this.#hashMask;
+    const len = end - start;
+    const edges = this.#edges;
+    const mask = this.#edgeMask;
+    for (let slot = edgeSlot(node, h, mask); ; slot = (slot + 1) & mask) {
+      const at = slot * EDGE_STRIDE;
+      const parent = edges[at + EDGE_PARENT]!;
+      if (parent === 0) break;
+      if (parent === node + 1 && edges[at + EDGE_HASH] === h) {
+        const child = edges[at + EDGE_CHILD]!;
+        const word = this.#words[child]!;
+        if (word.length === len && filter.startsWith(word, start)) return child;
+      }
+    }
+    if (!create) return -1;
+    const created = this.#newNode(filter.slice(start, end));
+    this.#insertEdge(node, h, created);
+    this.#nodes[node * NODE_STRIDE + CHILDREN]!++;
+    return created;
   }
-}
 
-function removeFrom<T>(bucket: T[], item: T): boolean {
-  const at = bucket.indexOf(item);
-  if (at < 0) return false;
-  const last = bucket.pop()!;
-  if (at < bucket.length) bucket[at] = last;
-  return true;
+  #newNode(word: string | undefined): number {
+    const id = this.#freeNodes.pop() ?? this.#nodeCount++;
+    if ((id + 1) * NODE_STRIDE > this.#nodes.length) {
+      const grown = new Int32Array(this.#nodes.length * 2);
+      grown.set(this.#nodes);
+      this.#nodes = grown;
+    }
+    this.#nodes.fill(0, id * NODE_STRIDE, (id + 1) * NODE_STRIDE);
+    this.#words[id] = word;
+    this.#end[id] = undefined;
+    this.#endFilter[id] = undefined;
+    this.#hash[id] = undefined;
+    this.#hashFilter[id] = undefined;
+    return id;
+  }
+
+  #isEmpty(node: number): boolean {
+    const base = node * NODE_STRIDE;
+    return (
+      this.#end[node] === undefined &&
+      this.#hash[node] === undefined &&
+      this.#nodes[base + PLUS_CHILD] === 0 &&
+      this.#nodes[base + CHILDREN] === 0
+    );
+  }
+
+  /** Detach an empty `child` from `parent` and recycle its id. */
+  #unlink(parent: number, child: number): void {
+    const base = parent * NODE_STRIDE;
+    const word = this.#words[child];
+    if (word === undefined) {
+      this.#nodes[base + PLUS_CHILD] = 0;
+    } else {
+      this.#deleteEdge(parent, hashRange(word, 0, word.length) & this.#hashMask, child);
+      this.#nodes[base + CHILDREN]!--;
+    }
+    this.#words[child] = undefined;
+    this.#nodes[child * NODE_STRIDE + DEPTHS] = 0;
+    this.#freeNodes.push(child);
+  }
+
+  #insertEdge(parent: number, hash: number, child: number): void {
+    if ((this.#edgeCount + 1) * 2 > this.#edgeMask + 1) this.#growEdges();
+    const edges = this.#edges;
+    const mask = this.#edgeMask;
+    let slot = edgeSlot(parent, hash, mask);
+    while (edges[slot * EDGE_STRIDE + EDGE_PARENT] !== 0) slot = (slot + 1) & mask;
+    const at = slot * EDGE_STRIDE;
+    edges[at + EDGE_PARENT] = parent + 1;
+    edges[at + EDGE_HASH] = hash;
+    edges[at + EDGE_CHILD] = child;
+    this.#edgeCount++;
+  }
+
+  /** Linear-probing delete with backward shift, so lookups never need tombstones. */
+  #deleteEdge(parent: number, hash: number, child: number): void {
+    const edges = this.#edges;
+    const mask = this.#edgeMask;
+    let slot = edgeSlot(parent, hash, mask);
+    while (
+      edges[slot * EDGE_STRIDE + EDGE_CHILD] !== child ||
+      edges[slot * EDGE_STRIDE + EDGE_PARENT] !== parent + 1
+    ) {
+      slot = (slot + 1) & mask;
+    }
+    let hole = slot;
+    for (let next = (hole + 1) & mask; ; next = (next + 1) & mask) {
+      const at = next * EDGE_STRIDE;
+      const owner = edges[at + EDGE_PARENT]!;
+      if (owner === 0) break;
+      const home = edgeSlot(owner - 1, edges[at + EDGE_HASH]!, mask);
+      // Move the entry back into the hole unless its home lies cyclically in (hole, next].
+      const stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
+      if (!stays) {
+        edges.copyWithin(hole * EDGE_STRIDE, at, at + EDGE_STRIDE);
+        hole = next;
+      }
+    }
+    edges.fill(0, hole * EDGE_STRIDE, (hole + 1) * EDGE_STRIDE);
+    this.#edgeCount--;
+  }
+
+  #growEdges(): void {
+    const old = this.#edges;
+    this.#edges = new Int32Array(old.length * 2);
+    this.#edgeMask = this.#edgeMask * 2 + 1;
+    this.#edgeCount = 0;
+    for (let at = 0; at < old.length; at += EDGE_STRIDE) {
+      const owner = old[at + EDGE_PARENT]!;
+      if (owner !== 0) this.#insertEdge(owner - 1, old[at + EDGE_HASH]!, old[at + EDGE_CHILD]!);
+    }
+  }
 }

@@ -1,5 +1,5 @@
 import { TopicValidationError } from './errors.js';
-import { FilterTrie, splitLevels } from './filter-trie.js';
+import { FilterTrie, hashLevels } from './filter-trie.js';
 import { type ResolvedLimits, resolveLimits, type TopicLimits } from './limits.js';
 import type { MergedMatches, Merger } from './merge.js';
 import {
@@ -52,11 +52,6 @@ class ShareGroup<V> implements ShareGroupView<V> {
 const always = (): boolean => true;
 const DOLLAR = 0x24;
 
-function visitAll<V>(bucket: readonly Entry<V>[], visitor: MatchVisitor<V>): number {
-  for (let i = 0; i < bucket.length; i++) visitor(bucket[i]!);
-  return bucket.length;
-}
-
 /**
  * Subscriptions keyed by (subscriber key, filter), matched against topic names. Values are yours (the
  * broker stores QoS and options). Adding the same (subscriber, filter) again replaces the value
@@ -79,8 +74,8 @@ export class SubscriptionIndex<V> {
   /** Every subscription of a subscriber, for removeAll and lookups. */
   readonly #bySubscriber = new Map<string, Entry<V>[]>();
   #size = 0;
-  /** Reusable buffer for a topic's levels; undefined while a match is using it. */
-  #levels: string[] | undefined = [];
+  /** Reusable buffer for a topic's level hashes; undefined while a match is using it. */
+  #levels: Int32Array | undefined = undefined;
 
   constructor(options: SubscriptionIndexOptions = {}) {
     this.#limits = resolveLimits(options.limits);
@@ -203,26 +198,25 @@ export class SubscriptionIndex<V> {
       throw new TopicValidationError(topic.length > 65_535 ? 'TOO_LONG' : 'LENGTH_LIMIT', 'name');
     }
     const subs = this.#subs;
-    const exact = subs.exact(topic);
     let visits = 0;
     const shared = this.#groupByKey.size > 0;
     if (subs.hasWildcards || shared) {
       // Take the level buffer while in use: a nested match from a visitor gets a fresh one, and a
       // visitor that throws only costs the next call an allocation.
-      const levels = this.#levels ?? [];
+      const hashes = this.#levels ?? new Int32Array(limits.maxLevels);
       this.#levels = undefined;
-      const count = splitLevels(topic, levels, limits.maxLevels);
+      const count = hashLevels(topic, hashes, limits.maxLevels);
       if (count < 0) {
-        this.#levels = levels;
+        this.#levels = hashes;
         throw new TopicValidationError('LEVEL_LIMIT', 'name');
       }
       const dollar = topic.charCodeAt(0) === DOLLAR;
-      if (exact !== undefined) visits += visitAll(exact, visitor);
-      if (subs.hasWildcards) visits += subs.visitWildcards(levels, count, dollar, visitor);
-      if (shared) visits += this.#matchShared(topic, levels, count, dollar, visitor, publisherKey);
-      this.#levels = levels;
-    } else if (exact !== undefined) {
-      visits += visitAll(exact, visitor);
+      visits += subs.visitExact(topic, visitor);
+      if (subs.hasWildcards) visits += subs.visitWildcards(topic, hashes, count, dollar, visitor);
+      if (shared) visits += this.#matchShared(topic, hashes, count, dollar, visitor, publisherKey);
+      this.#levels = hashes;
+    } else {
+      visits += subs.visitExact(topic, visitor);
     }
     return visits;
   }
@@ -253,29 +247,25 @@ export class SubscriptionIndex<V> {
 
   #matchShared(
     topic: string,
-    levels: readonly string[],
+    hashes: Int32Array,
     count: number,
     dollar: boolean,
     visitor: MatchVisitor<V>,
     publisherKey: string | undefined,
   ): number {
     const groups = this.#groups;
-    const buckets: (readonly ShareGroup<V>[])[] = [];
-    const exact = groups.exact(topic);
-    if (exact !== undefined) buckets.push(exact);
-    if (groups.hasWildcards) groups.collectWildcards(levels, count, dollar, buckets);
     let visits = 0;
-    for (const bucket of buckets) {
-      for (const group of bucket) {
-        let at = this.#strategy(group, publisherKey, this.#isAvailable);
-        if (at < 0 && this.#fallback) at = this.#strategy(group, publisherKey, always);
-        const member = at >= 0 ? group.members[at] : undefined;
-        if (member !== undefined) {
-          visitor(member);
-          visits++;
-        }
+    const deliver = (group: ShareGroup<V>): void => {
+      let at = this.#strategy(group, publisherKey, this.#isAvailable);
+      if (at < 0 && this.#fallback) at = this.#strategy(group, publisherKey, always);
+      const member = at >= 0 ? group.members[at] : undefined;
+      if (member !== undefined) {
+        visitor(member);
+        visits++;
       }
-    }
+    };
+    groups.visitExact(topic, deliver);
+    if (groups.hasWildcards) groups.visitWildcards(topic, hashes, count, dollar, deliver);
     return visits;
   }
 

@@ -1,0 +1,105 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FilterTrie, filterMatchesTopic, hashLevels } from '../src/filter-trie.js';
+import { referenceMatches } from './reference.js';
+
+const word = fc.constantFrom('a', 'b', 'c', '', '$a', 'ab', 'ba');
+const topicArb = fc
+  .array(word, { minLength: 1, maxLength: 6 })
+  .map((levels) => levels.join('/'))
+  .filter((topic) => topic.length > 0);
+const filterArb = fc
+  .tuple(fc.array(fc.oneof(word, fc.constant('+')), { maxLength: 5 }), fc.boolean())
+  .map(([levels, hash]) => (hash ? [...levels, '#'] : levels).join('/'))
+  .filter((filter) => filter.length > 0);
+
+interface Item {
+  readonly id: number;
+  readonly filter: string;
+}
+
+function matchAll(trie: FilterTrie<Item>, topic: string, mask: number): number[] {
+  const hashes = new Int32Array(16);
+  const count = hashLevels(topic, hashes, 16, mask);
+  const ids: number[] = [];
+  trie.visitExact(topic, (item) => ids.push(item.id));
+  trie.visitWildcards(topic, hashes, count, topic.startsWith('$'), (item) => ids.push(item.id));
+  return ids.sort((x, y) => x - y);
+}
+
+describe('filterMatchesTopic', () => {
+  it('agrees with the reference matcher (without the $ rule, which the walk applies) on random input', () => {
+    fc.assert(
+      fc.property(filterArb, topicArb, (filter, topic) => {
+        expect(filterMatchesTopic(filter, topic)).toBe(referenceMatches(filter, topic, false));
+      }),
+      { numRuns: 2000, seed: 5 },
+    );
+  });
+
+  it('handles the edge cases of # and empty levels', () => {
+    expect(filterMatchesTopic('sport/#', 'sport')).toBe(true);
+    expect(filterMatchesTopic('sport/#', 'sports')).toBe(false);
+    expect(filterMatchesTopic('+/', 'x/')).toBe(true);
+    expect(filterMatchesTopic('+/', 'x')).toBe(false);
+    expect(filterMatchesTopic('a/+', 'a')).toBe(false);
+    expect(filterMatchesTopic('a//+', 'a//')).toBe(true);
+    expect(filterMatchesTopic('#', 'anything/at/all')).toBe(true);
+  });
+});
+
+describe('FilterTrie with colliding hashes', () => {
+  // A hash mask of 0 or 1 makes every literal level collide, so only the bucket check keeps
+  // answers exact, and the edge table must chain, grow and delete through long probe runs.
+  for (const mask of [0, 1]) {
+    it(`[MQTT-4.7.3-4] stays exact when every level hash collides (mask ${mask})`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(filterArb, { maxLength: 60 }),
+          fc.array(fc.nat(), { maxLength: 30 }),
+          fc.array(topicArb, { minLength: 1, maxLength: 8 }),
+          (filters, removals, topics) => {
+            const trie = new FilterTrie<Item>({ hashMask: mask });
+            const live = filters.map((filter, id) => ({ id, filter }));
+            for (const item of live) trie.add(item.filter, item);
+            for (const r of removals) {
+              if (live.length === 0) break;
+              const [item] = live.splice(r % live.length, 1);
+              expect(trie.remove(item!.filter, item!)).toBe(true);
+              expect(trie.remove(item!.filter, item!)).toBe(false);
+            }
+            expect(trie.filterCount).toBe(new Set(live.map((item) => item.filter)).size);
+            for (const topic of topics) {
+              const expected = live
+                .filter((item) => referenceMatches(item.filter, topic))
+                .map((item) => item.id)
+                .sort((x, y) => x - y);
+              expect(matchAll(trie, topic, mask)).toEqual(expected);
+            }
+            for (const item of live) expect(trie.get(item.filter)).toContain(item);
+          },
+        ),
+        { numRuns: 200, seed: 17 + mask },
+      );
+    });
+  }
+
+  it('grows its tables past many nodes and shrinks back to nothing', () => {
+    const trie = new FilterTrie<Item>();
+    const items: Item[] = [];
+    for (let i = 0; i < 3000; i++) items.push({ id: i, filter: `t${i % 50}/+/d${i}/#` });
+    for (const item of items) trie.add(item.filter, item);
+    expect(matchAll(trie, 't7/x/d57/y', -1)).toEqual([57]);
+    expect([...trie.buckets()]).toHaveLength(3000);
+    for (const item of items) expect(trie.remove(item.filter, item)).toBe(true);
+    expect(trie.filterCount).toBe(0);
+    expect(trie.hasWildcards).toBe(false);
+    expect(matchAll(trie, 't7/x/d57/y', -1)).toEqual([]);
+  });
+
+  it('hashLevels refuses more than maxLevels levels', () => {
+    const hashes = new Int32Array(4);
+    expect(hashLevels('a/b/c/d', hashes, 4)).toBe(4);
+    expect(hashLevels('a/b/c/d/e', hashes, 4)).toBe(-1);
+  });
+});
