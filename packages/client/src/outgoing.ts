@@ -258,7 +258,10 @@ export class OutgoingFlows {
   ): void {
     const flight = this.#inflight.get(packetId);
     if (flight?.message.state !== 'released') return;
-    this.#complete(flight, { reasonCode, reasonString, userProperties });
+    // The server owned the message since its successful PUBREC. 0x92 means it already finished the
+    // flow (its first PUBCOMP was lost with the connection): the message is delivered, not failed.
+    const code = reasonCode === ReasonCode.PacketIdentifierNotFound ? ReasonCode.Success : reasonCode;
+    this.#complete(flight, { reasonCode: code, reasonString, userProperties });
   }
 
   /** Rejects every pending promise (the messages stay in the store for a later run). */

@@ -1,6 +1,8 @@
 import { type Broker, createBroker } from '@mq/broker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from '../src/client.js';
 import { connect } from '../src/index.js';
+import { cutPublisherMidStream } from './helpers/fault-scenarios.js';
 import { roundTripSuite } from './helpers/round-trip-suite.js';
 
 let broker: Broker | undefined;
@@ -21,7 +23,9 @@ beforeAll(async () => {
   wsPort = ws?.port ?? 0;
 });
 
+const clients: MqttClient[] = [];
 afterAll(async () => {
+  await Promise.all(clients.map((c) => c.end({ force: true })));
   await broker?.close();
 });
 
@@ -41,4 +45,11 @@ describe('against @mq/broker', () => {
     expect(refusals).toEqual([]);
     await client.end();
   });
+
+  it('fault: resends what the broker had not acknowledged after the publisher socket is destroyed mid-stream', async () => {
+    const outcome = await cutPublisherMidStream(`mqtt://127.0.0.1:${tcpPort}`, 'mq', clients);
+    expect(outcome.resent).toBeGreaterThan(0);
+    expect(outcome.lost).toEqual([]);
+    expect(outcome.duplicatesQoS2).toEqual([]);
+  }, 60_000);
 });

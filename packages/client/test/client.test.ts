@@ -151,6 +151,17 @@ describe('publish', () => {
     });
   });
 
+  it('treats PUBCOMP 0x92 (flow already finished by the server) as delivered', async () => {
+    broker = await FakeBroker.start({
+      onPacket: (packet, c) => {
+        if (packet.type !== 'pubrel') return defaultBehaviour(packet, c);
+        c.send({ type: 'pubcomp', packetId: packet.packetId, reasonCode: 0x92 });
+      },
+    });
+    client = await connect(broker.url);
+    expect(await client.publish('t', 'x', { qos: 2 })).toMatchObject({ reasonCode: 0 });
+  });
+
   it('[MQTT-3.2.2-11] [MQTT-3.2.2-14] refuses QoS above the server Maximum QoS and retain when unavailable', async () => {
     broker = await FakeBroker.start({
       connack: () => ({

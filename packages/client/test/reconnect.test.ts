@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from '../src/client.js';
 import { createClient } from '../src/index.js';
 import type { PublishResult } from '../src/outgoing.js';
+import { MemoryStore } from '../src/store/memory.js';
 import { defaultBehaviour, FakeBroker, type FakeConnection } from './helpers/fake-broker.js';
 import { waitUntil } from './helpers/transport-probe.js';
 
@@ -186,5 +187,40 @@ describe('flow control', () => {
     const accepted = [client.enqueue('q', 'a', { qos: 1 }), client.enqueue('q', 'b', { qos: 1 })];
     await Promise.all(accepted);
     await expect(client.publish('q', 'c', { qos: 1 })).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+  });
+});
+
+describe('resuming from a store', () => {
+  it('[MQTT-4.4.0-1] resends stored in-flight messages with their packet ids when the session is present', async () => {
+    const store = new MemoryStore();
+    const payload = new TextEncoder().encode('from last run');
+    await store.put({ key: 1, topic: 'r/a', payload, qos: 1, retain: false, state: 'sent', packetId: 42 });
+    await store.put({
+      key: 2,
+      topic: 'r/b',
+      payload,
+      qos: 2,
+      retain: false,
+      state: 'released',
+      packetId: 43,
+    });
+    await store.put({ key: 3, topic: 'r/c', payload, qos: 2, retain: false, state: 'queued' });
+    broker = await FakeBroker.start({
+      connack: (connect) => ({ sessionPresent: !connect.cleanStart, reasonCode: 0 }),
+    });
+    client = createClient(broker.url, { ...fast, clientId: 'resume', cleanStart: false, store });
+    const published: string[] = [];
+    client.on('published', (result) => published.push(result.topic));
+    await waitUntil(() => published.length === 3, 10_000, 'three completions');
+    const sent = (broker.connections[0] as FakeConnection).received.filter((p) => p.type !== 'connect');
+    expect(
+      sent.slice(0, 3).map((p) => [p.type, 'packetId' in p ? p.packetId : 0, p.type === 'publish' && p.dup]),
+    ).toEqual([
+      ['publish', 42, true],
+      ['pubrel', 43, false],
+      ['publish', 1, false],
+    ]);
+    expect(published.sort()).toEqual(['r/a', 'r/b', 'r/c']);
+    expect(await store.load()).toEqual([]);
   });
 });
