@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/*
+ * The config file schema. Every object is strict so a misspelt key is refused by name instead of being
+ * ignored, and every field carries the phrase used after "expected" in error messages.
+ * Every field is optional in a file; defaults live in DEFAULT_CONFIG and are merged in resolve-config.ts.
+ */
+
+const intIn = (min: number, max: number, what = 'an integer') => {
+  const phrase = max === Number.MAX_SAFE_INTEGER ? `${what} >= ${min}` : `${what} from ${min} to ${max}`;
+  return z.int({ error: phrase }).min(min, { error: phrase }).max(max, { error: phrase });
+};
+
+const mapping = <T extends z.ZodRawShape>(shape: T) =>
+  z.strictObject(shape, { error: 'a mapping of keys to values' }).optional();
+
+export const port = intIn(0, 65535, 'a port number (integer)');
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+export const QUEUE_POLICIES = ['drop-oldest', 'drop-new'] as const;
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `one of ${values.map((v) => `"${v}"`).join(', ')}` });
+
+export const host = z.string({ error: 'a host name or IP address' }).min(1, { error: 'a non-empty host' });
+export const wsPath = z
+  .string({ error: 'a URL path starting with "/"' })
+  .regex(/^\/[^\s?#]*$/, { error: 'a URL path starting with "/"' });
+
+const MAX = Number.MAX_SAFE_INTEGER;
+
+export const configFileSchema = z.strictObject(
+  {
+    listeners: mapping({
+      mqtt: mapping({ host: host.optional(), port: port.optional() }),
+      ws: mapping({ host: host.optional(), port: port.optional(), path: wsPath.optional() }),
+    }),
+    limits: mapping({
+      maxPacketSize: intIn(16, 268_435_455).optional(),
+      receiveMaximum: intIn(1, 65535).optional(),
+      topicAliasMaximum: intIn(0, 65535).optional(),
+      maxKeepAlive: intIn(0, 65535).optional(),
+      connectTimeoutMs: intIn(100, MAX).optional(),
+      maxSubscriptionsPerClient: intIn(1, MAX).optional(),
+      maxTopicLevels: intIn(1, MAX).optional(),
+    }),
+    session: mapping({
+      expiryMaxSeconds: intIn(0, 4_294_967_295).optional(),
+    }),
+    queue: mapping({
+      maxMessages: intIn(0, MAX).optional(),
+      policy: oneOf(QUEUE_POLICIES).optional(),
+      maxInflight: intIn(1, 65535).optional(),
+    }),
+    sys: mapping({
+      enabled: z.boolean({ error: 'true or false' }).optional(),
+      intervalMs: intIn(100, MAX).optional(),
+    }),
+    log: mapping({
+      level: oneOf(LOG_LEVELS).optional(),
+      format: oneOf(LOG_FORMATS).optional(),
+    }),
+  },
+  { error: 'a mapping of keys to values' },
+);
+
+/** What a config file may hold: every key optional. */
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number];
+export type QueuePolicy = (typeof QUEUE_POLICIES)[number];
+
+/** The fully resolved configuration the broker starts with. */
+export interface Config {
+  listeners: {
+    mqtt: { host: string; port: number };
+    /** port 0 disables the WebSocket listener. */
+    ws: { host: string; port: number; path: string };
+  };
+  limits: {
+    maxPacketSize: number;
+    receiveMaximum: number;
+    topicAliasMaximum: number;
+    maxKeepAlive: number;
+    connectTimeoutMs: number;
+    maxSubscriptionsPerClient: number;
+    maxTopicLevels: number;
+  };
+  session: { expiryMaxSeconds: number };
+  queue: { maxMessages: number; policy: QueuePolicy; maxInflight: number };
+  sys: { enabled: boolean; intervalMs: number };
+  log: { level: LogLevel; format: LogFormat };
+}
+
+/** Safe defaults: loopback only, like Mosquitto 2 without a config file. */
+export const DEFAULT_CONFIG: Config = {
+  listeners: {
+    mqtt: { host: '127.0.0.1', port: 1883 },
+    ws: { host: '127.0.0.1', port: 8083, path: '/mqtt' },
+  },
+  limits: {
+    maxPacketSize: 1024 * 1024,
+    receiveMaximum: 100,
+    topicAliasMaximum: 16,
+    maxKeepAlive: 0,
+    connectTimeoutMs: 10_000,
+    maxSubscriptionsPerClient: 1000,
+    maxTopicLevels: 128,
+  },
+  session: { expiryMaxSeconds: 86_400 },
+  queue: { maxMessages: 1000, policy: 'drop-oldest', maxInflight: 100 },
+  sys: { enabled: true, intervalMs: 10_000 },
+  log: { level: 'info', format: 'auto' },
+};

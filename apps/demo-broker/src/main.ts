@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { createBroker } from '@mq/broker';
+import { version } from '../package.json';
+import { parseArgs } from './args.js';
+import { addressUrl, isLoopback, tryItLines } from './banner.js';
+import { toBrokerOptions } from './broker-options.js';
+import { logClientEvents } from './client-log.js';
+import { loadConfigFile } from './config-file.js';
+import type { Config } from './config-schema.js';
+import { readEnv } from './env.js';
+import { EXIT, StartupError } from './errors.js';
+import { createLogger, usePretty } from './logger.js';
+import { resolveConfig } from './resolve-config.js';
+import { exitOnSignals } from './shutdown.js';
+
+export const VERSION: string = version;
+
+/** Flags, MQ_* variables and the config file folded into one Config, or a StartupError. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv) {
+  const parsed = parseArgs(argv, VERSION);
+  if (parsed.kind === 'exit') return parsed;
+  const fromEnv = readEnv(env);
+  const file = parsed.overrides.config ?? fromEnv.overrides.config;
+  const config = resolveConfig({
+    ...(file ? { file: loadConfigFile(file) } : {}),
+    env: fromEnv.overrides,
+    flags: parsed.overrides,
+  });
+  return { kind: 'run' as const, config, file, warnings: fromEnv.warnings };
+}
+
+function simCommand(): string {
+  return existsSync('apps/sensor-sim/dist/cli.js') ? 'node apps/sensor-sim/dist/cli.js' : 'mq-sim';
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig(argv, env);
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    process.stderr.write(`${error.message.replace(/^/gm, 'mq-broker: ')}\n`);
+    process.exitCode = error.exitCode;
+    return;
+  }
+  if (loaded.kind === 'exit') {
+    process.stdout.write(loaded.stdout);
+    process.stderr.write(loaded.stderr);
+    process.exitCode = loaded.exitCode;
+    return;
+  }
+  const { config } = loaded;
+  const pretty = usePretty(config.log.format, process.stdout.isTTY);
+  const logger = createLogger({ level: config.log.level, pretty });
+  if (loaded.file) logger.info({ file: loaded.file }, 'config file loaded');
+  for (const warning of loaded.warnings) logger.warn(warning);
+
+  const broker = createBroker(toBrokerOptions(config, logger, VERSION));
+  logClientEvents(broker, logger);
+  try {
+    await broker.listen();
+  } catch (error) {
+    logger.fatal({ err: error }, `cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    await broker.close().catch(() => {});
+    process.exitCode = EXIT.failure;
+    return;
+  }
+  exitOnSignals(() => broker.close(), logger);
+  announce(broker.addresses(), config, logger, pretty);
+}
+
+function announce(
+  addresses: ReturnType<ReturnType<typeof createBroker>['addresses']>,
+  config: Config,
+  logger: ReturnType<typeof createLogger>,
+  pretty: boolean,
+): void {
+  for (const address of addresses) {
+    const url = addressUrl(address, config);
+    logger.info(
+      { listener: address.type, host: address.host, port: address.port, url },
+      `listening on ${url}`,
+    );
+  }
+  logger.info(
+    { sys: config.sys.enabled, intervalMs: config.sys.intervalMs, store: 'memory' },
+    config.sys.enabled
+      ? `$SYS topics every ${config.sys.intervalMs / 1000} s; in-memory store (nothing survives a restart)`
+      : '$SYS topics off; in-memory store (nothing survives a restart)',
+  );
+  logger.warn(
+    'anonymous access is allowed: any client that can reach the listeners may publish and subscribe',
+  );
+  const exposed = addresses.filter((a) => !isLoopback(a.host));
+  if (exposed.length > 0) {
+    logger.warn(
+      { hosts: [...new Set(exposed.map((a) => a.host))] },
+      'listening beyond loopback without authentication: anyone on the network can use this broker',
+    );
+  }
+  const lines = tryItLines(addresses, simCommand());
+  if (pretty) process.stdout.write(`\n${lines.join('\n')}\n\n`);
+  else logger.info({ tryIt: lines.slice(1, -1).map((l) => l.trim().replace(/\s+#.*$/, '')) }, 'ready');
+}
