@@ -150,7 +150,9 @@ export async function runSensors(
       } catch (error) {
         noteError(error);
       }
-      await client.end({ timeout: 3000 }).catch(() => client.end({ force: true }));
+      // Readings queued while offline cannot leave now: do not wait for them.
+      const force = client.state !== 'connected';
+      await client.end({ force, timeout: 3000 }).catch(() => client.end({ force: true }));
     }),
   );
   const elapsedS = (Date.now() - startedAt) / 1000;
