@@ -25,6 +25,9 @@ export function topicNameProblem(topic: string): string | undefined {
  */
 export function topicFilterProblem(filter: string, shared = true): string | undefined {
   if (filter.length === 0) return 'must be at least one character long';
+  // Fast path: no wildcard and no '$share/' prefix to check.
+  if (filter.indexOf('+') === -1 && filter.indexOf('#') === -1 && filter.charCodeAt(0) !== 0x24)
+    return undefined;
   let start = 0;
   if (shared && filter.startsWith(SHARE_PREFIX)) {
     const slash = filter.indexOf('/', SHARE_PREFIX.length);

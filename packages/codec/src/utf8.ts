@@ -6,7 +6,7 @@
 import { protocolError } from './errors.js';
 import { type FastBuffer, NodeBuffer } from './platform.js';
 
-/** Strings up to this many bytes are decoded in JS; longer ones go to the native decoder. */
+/** Without Node Buffer, ASCII strings up to this many bytes are decoded in JS, longer ones by TextDecoder. */
 const SHORT = 24;
 /** ASCII strings up to this many UTF-16 units are written in JS; longer ones go to the native encoder. */
 const SHORT_WRITE = 64;

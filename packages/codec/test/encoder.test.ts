@@ -209,7 +209,7 @@ const refusals: Refusal[] = [
     reasonCode: 0x81,
   },
   {
-    title: '[MQTT-3.1.3-11] Will Topic with a wildcard',
+    title: '[MQTT-4.7.0-1] Will Topic with a wildcard',
     version: 5,
     packet: connect({ protocolVersion: 5, will: { topic: 't/#', payload, qos: 0, retain: false } }),
     code: 'INVALID_TOPIC_NAME',
@@ -280,7 +280,7 @@ const refusals: Refusal[] = [
   },
   {
     title: '[MQTT-4.7.1-1] SUBSCRIBE to a/#/b',
-    version: 4,
+    version: 5,
     packet: { type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'a/#/b', qos: 0 }] },
     code: 'INVALID_TOPIC_FILTER',
     reasonCode: 0x8f,

@@ -299,7 +299,7 @@ const rows: Row[] = [
     reasonCode: 0x81,
   },
   {
-    title: '[MQTT-3.1.2-17] [MQTT-3.1.2-19] User Name Flag set but no user name (5.0)',
+    title: '[MQTT-3.1.2-17] User Name Flag set but no user name (5.0)',
     version: 5,
     hex: frame('10', `${MQTT5} 82 003c 00 000161`),
     code: 'MALFORMED_LENGTH',
@@ -307,7 +307,7 @@ const rows: Row[] = [
     field: 'connect.username',
   },
   {
-    title: '[MQTT-3.1.2-19] [MQTT-3.1.2-21] Password Flag set but no password (3.1.1)',
+    title: '[MQTT-3.1.2-21] Password Flag set but no password (3.1.1)',
     version: 4,
     hex: frame('10', `${MQTT4} c2 003c 000161 000175`),
     code: 'MALFORMED_LENGTH',
@@ -315,14 +315,14 @@ const rows: Row[] = [
     field: 'connect.password',
   },
   {
-    title: '[MQTT-3.1.2-16] [MQTT-3.1.2-18] user name present without the User Name Flag',
+    title: '[MQTT-3.1.2-16] user name present without the User Name Flag (5.0)',
     version: 5,
     hex: frame('10', `${MQTT5} 02 003c 00 000161 000175`),
     code: 'MALFORMED_LENGTH',
     reasonCode: 0x81,
   },
   {
-    title: '[MQTT-3.1.2-9] Will Flag set but no Will Topic and Payload',
+    title: '[MQTT-3.1.2-9] Will Flag set but no Will Topic and Payload (3.1.1)',
     version: 4,
     hex: frame('10', `${MQTT4} 06 003c 000161`),
     code: 'MALFORMED_LENGTH',
@@ -330,7 +330,7 @@ const rows: Row[] = [
     field: 'connect.will.topic',
   },
   {
-    title: '[MQTT-3.1.3-3] CONNECT without a client identifier',
+    title: '[MQTT-3.1.3-3] CONNECT without a client identifier (3.1.1)',
     version: 4,
     hex: frame('10', `${MQTT4} 02 003c`),
     code: 'MALFORMED_LENGTH',
@@ -611,7 +611,7 @@ const rows: Row[] = [
     reasonCode: 0x84,
   },
   {
-    title: '[MQTT-3.1.3-11] Will Topic with a wildcard (5.0)',
+    title: '[MQTT-4.7.0-1] Will Topic with a wildcard (5.0)',
     version: 5,
     hex: frame('10', `${MQTT5} 06 003c 00 000161 00 000123 0000`),
     code: 'INVALID_TOPIC_NAME',
