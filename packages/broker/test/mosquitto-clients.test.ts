@@ -44,6 +44,17 @@ function subscribed(s: Started, clientId: string): Promise<void> {
   });
 }
 
+function disconnected(s: Started, clientId: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onGone = (client: { clientId: string }) => {
+      if (client.clientId !== clientId) return;
+      s.broker.off('clientDisconnect', onGone);
+      resolve();
+    };
+    s.broker.on('clientDisconnect', onGone);
+  });
+}
+
 describe.runIf(hasClients)('mosquitto_pub / mosquitto_sub', () => {
   for (const version of ['mqttv311', 'mqttv5'] as const) {
     it(`[MQTT-4.3.3-1] [MQTT-4.3.2-1] delivers QoS 0/1/2 from mosquitto_pub to mosquitto_sub (${version})`, async () => {
@@ -150,8 +161,10 @@ describe.runIf(hasClients)('mosquitto_pub / mosquitto_sub', () => {
         '30',
       ]);
       await ready;
-      first.child.kill('SIGINT');
+      const gone = disconnected(started, id);
+      first.child.kill('SIGKILL');
       await first.done;
+      await gone;
       const pub = run('mosquitto_pub', [
         '-h',
         '127.0.0.1',
