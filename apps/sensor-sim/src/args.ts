@@ -23,6 +23,8 @@ export interface SensorArgs extends Common {
   prefix: string;
   seed: number | undefined;
   quiet: boolean;
+  /** Also subscribe to <prefix>/# and print what the broker delivers. */
+  watch: boolean;
 }
 
 export interface BenchArgs extends Common {
@@ -154,6 +156,7 @@ Exit codes: 0 done, 1 no sensor could connect, 2 bad flag.
 
 Examples:
   mq-sim --url mqtt://127.0.0.1:1883 --sensors 5
+  mq-sim --sensors 5 --watch          # and print the readings as the broker delivers them
   mq-sim --url ws://127.0.0.1:8083/mqtt --sensors 20 --rate 0.2 --qos 0 --duration 60
   mq-sim bench --url mqtt://127.0.0.1:1883 --publishers 4 --subscribers 2 --qos 1 --duration 10
   mq-sim bench --help
@@ -221,6 +224,11 @@ export function parseArgs(argv: readonly string[], version: string): SimArgs {
     .addOption(new Option('--seed <n>', 'seed for reproducible readings').argParser(integer(0, 2 ** 32 - 1)))
     .option('--json', 'print the final summary as a JSON line', false)
     .option('--quiet', 'no live status line', false)
+    .option(
+      '--watch',
+      "also subscribe to <prefix>/# and print each delivered message as 'topic payload'",
+      false,
+    )
     .addHelpText('after', SENSORS_HELP)
     .action((opts: Record<string, unknown>) => {
       result = {
@@ -233,6 +241,7 @@ export function parseArgs(argv: readonly string[], version: string): SimArgs {
         prefix: opts.prefix as string,
         seed: opts.seed as number | undefined,
         quiet: opts.quiet === true,
+        watch: opts.watch === true,
       };
     });
 

@@ -24,7 +24,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.stderr.write(args.stderr);
     return args.exitCode;
   }
-  const io = { env, stderr: process.stderr, stop: stopSignal() };
+  const io = { env, stdout: process.stdout, stderr: process.stderr, stop: stopSignal() };
   if (args.mode === 'bench') {
     try {
       const report = await runBench(args, io);

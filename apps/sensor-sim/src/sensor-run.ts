@@ -3,6 +3,7 @@ import type { SensorArgs } from './args.js';
 import { clientOptions, errorText, instanceTag } from './link.js';
 import { createFleet, reading, type Sensor } from './sensors/fleet.js';
 import { formatStatus, RateMeter, type SimCounters, StatusLine } from './status-line.js';
+import { watchTopics } from './watch.js';
 
 export interface SensorSummary extends SimCounters {
   mode: 'sensors';
@@ -26,7 +27,12 @@ interface Running {
  */
 export async function runSensors(
   args: SensorArgs,
-  io: { env: NodeJS.ProcessEnv; stderr: NodeJS.WriteStream; stop: Promise<void> },
+  io: {
+    env: NodeJS.ProcessEnv;
+    stdout: NodeJS.WritableStream;
+    stderr: NodeJS.WriteStream;
+    stop: Promise<void>;
+  },
 ): Promise<SensorSummary> {
   const sensors = createFleet({
     count: args.sensors,
@@ -101,6 +107,12 @@ export async function runSensors(
   }
 
   const status = new StatusLine(io.stderr);
+  const watcher = args.watch
+    ? watchTopics(args.url, `${args.prefix}/#`, { ...base, clientId: `mq-sim-${tag}` }, (line) => {
+        status.clear();
+        io.stdout.write(`${line}\n`);
+      })
+    : undefined;
   const meter = new RateMeter();
   let printed = '';
   const report = () => {
@@ -155,6 +167,7 @@ export async function runSensors(
       await client.end({ force, timeout: 3000 }).catch(() => client.end({ force: true }));
     }),
   );
+  await watcher?.close();
   const elapsedS = (Date.now() - startedAt) / 1000;
   return {
     mode: 'sensors',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoBroker, startDemoBroker } from './processes.js';
+import { type DemoBroker, launch, SIM_CLI, startDemoBroker } from './processes.js';
 import { benchReports, readingsArrive, willMarksOffline } from './scenarios.js';
 
 describe('mq-sim against the mq-broker CLI', () => {
@@ -19,6 +19,26 @@ describe('mq-sim against the mq-broker CLI', () => {
 
   it('delivers readings over WebSocket', async () => {
     await readingsArrive(broker.url, broker.wsUrl, 'demo-ws');
+  });
+
+  it('--watch prints the readings as the broker delivers them, like mosquitto_sub -v', async () => {
+    const sim = launch(SIM_CLI, [
+      '--url',
+      broker.url,
+      '--sensors',
+      '2',
+      '--rate',
+      '5',
+      '--prefix',
+      'demo-watch',
+      '--watch',
+    ]);
+    try {
+      await sim.waitFor(/^demo-watch\/humidity\/kitchen\/humidity-2 \{"id":"humidity-2"/m);
+      await sim.waitFor('demo-watch/temperature/kitchen/temperature-1/status online');
+    } finally {
+      expect((await sim.stop('SIGTERM')).code).toBe(0);
+    }
   });
 
   it('its will marks the sensors offline when the simulator is killed', async () => {

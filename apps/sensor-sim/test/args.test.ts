@@ -19,6 +19,7 @@ describe('parseArgs: sensors mode', () => {
       prefix: 'sensors',
       seed: undefined,
       quiet: false,
+      watch: false,
     });
   });
 
