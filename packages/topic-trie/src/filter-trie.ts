@@ -11,6 +11,10 @@
  * topic before its items are visited, so answers are exact.
  */
 
+import { type Bucket, bucketAdd, bucketItems, bucketRemove, visitBucket } from './bucket.js';
+import { ExactTable } from './exact-table.js';
+import { hashRange, hashWhole } from './topic-hash.js';
+
 const SLASH = 0x2f;
 const PLUS = 0x2b;
 const HASH = 0x23;
@@ -30,49 +34,23 @@ const EDGE_HASH = 1;
 const EDGE_CHILD = 2;
 const EDGE_STRIDE = 3;
 
-/** FNV-1a over a range of UTF-16 code units, finished with a multiply-xorshift. */
-function hashRange(str: string, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ str.charCodeAt(i), 0x01000193);
-  h ^= h >>> 15;
-  return Math.imul(h, 0x2c1b3c6d);
-}
-
-/**
- * Hash each level of `topic` into `into` and return the number of levels, or -1 as soon as there
- * would be more than `maxLevels` (so a hostile topic costs nothing more). `mask` weakens the hash in
- * tests to force collisions.
- */
-export function hashLevels(topic: string, into: Int32Array, maxLevels: number, mask = -1): number {
-  let count = 0;
-  let h = 0x811c9dc5;
-  const len = topic.length;
-  for (let i = 0; i < len; i++) {
-    const c = topic.charCodeAt(i);
-    if (c === SLASH) {
-      if (count + 1 >= maxLevels) return -1;
-      h ^= h >>> 15;
-      into[count++] = Math.imul(h, 0x2c1b3c6d) & mask;
-      h = 0x811c9dc5;
-    } else {
-      h = Math.imul(h ^ c, 0x01000193);
-    }
-  }
-  h ^= h >>> 15;
-  into[count++] = Math.imul(h, 0x2c1b3c6d) & mask;
-  return count;
-}
+/** Per-node fields of `#payload`: the `#` bucket and the bucket of filters ending at the node. */
+const HASH_FILTER = 0;
+const HASH_BUCKET = 1;
+const END_FILTER = 2;
+const END_BUCKET = 3;
+const PAYLOAD_STRIDE = 4;
 
 /** Bit for a topic of `depth` levels in a DEPTHS mask; depths from 32 on share the top bit. */
 function depthBit(depth: number): number {
-  return 1 << ((depth > 32 ? 32 : depth) - 1);
+  return 1 << (Math.min(depth, 32) - 1);
 }
 
 /** Mask of every depth a filter matches: exactly `levels`, or `levels` and more when it ends in `#`. */
 function depthMask(levels: number, hash: boolean): number {
   if (!hash) return depthBit(levels);
   // `a/#` has 2 levels and matches depth 1 (`a`) and up; `#` matches every depth.
-  const least = levels - 1 < 1 ? 1 : levels - 1;
+  const least = Math.max(levels - 1, 1);
   return ~(depthBit(least) - 1);
 }
 
@@ -123,57 +101,20 @@ export interface FilterTrieOptions {
   hashMask?: number;
 }
 
-/**
- * The items under one filter. A lone item is stored as itself, which saves an array per filter (most
- * filters have one subscriber) and two memory loads per match. Items are never arrays.
- */
-type Bucket<T> = T | T[];
-
-function bucketItems<T>(bucket: Bucket<T>): readonly T[] {
-  return Array.isArray(bucket) ? bucket : [bucket];
-}
-
-/** Add `item` to a bucket, returning the bucket to store. */
-function bucketAdd<T>(bucket: Bucket<T> | undefined, item: T): Bucket<T> {
-  if (bucket === undefined) return item;
-  if (!Array.isArray(bucket)) return [bucket, item];
-  bucket.push(item);
-  return bucket;
-}
-
-/** Remove `item`; returns the bucket to store (undefined when empty), or null when `item` was absent. */
-function bucketRemove<T>(bucket: Bucket<T>, item: T): Bucket<T> | undefined | null {
-  if (!Array.isArray(bucket)) return bucket === item ? undefined : null;
-  const at = bucket.indexOf(item);
-  if (at < 0) return null;
-  const last = bucket.pop()!;
-  if (at < bucket.length) bucket[at] = last;
-  return bucket.length === 1 ? bucket[0] : bucket;
-}
-
-function visitBucket<T>(bucket: Bucket<T>, visit: (item: T) => void): number {
-  if (!Array.isArray(bucket)) {
-    visit(bucket);
-    return 1;
-  }
-  for (let k = 0; k < bucket.length; k++) visit(bucket[k]!);
-  return bucket.length;
-}
-
 export class FilterTrie<T extends object> {
-  readonly #exact = new Map<string, Bucket<T>>();
+  readonly #exact = new ExactTable<Bucket<T>>();
   readonly #hashMask: number;
 
   /** Int32 node fields (see NODE_STRIDE). Node 0 is the root. */
   #nodes = new Int32Array(NODE_STRIDE * 16);
   /** The literal level leading into each node (undefined for `+` nodes and the root). */
   #words: (string | undefined)[] = [undefined];
-  /** Items whose filter ends at the node, and that filter. */
-  #end: (Bucket<T> | undefined)[] = [undefined];
-  #endFilter: (string | undefined)[] = [undefined];
-  /** Items whose filter is the node's path followed by `#`, and that filter. */
-  #hash: (Bucket<T> | undefined)[] = [undefined];
-  #hashFilter: (string | undefined)[] = [undefined];
+  /**
+   * Per node: the bucket of the filter that is the node's path followed by `#`, and the bucket of the
+   * filter ending at the node, each with its filter string (see HASH_FILTER ...). One array keeps a
+   * node's buckets and filters on one cache line.
+   */
+  #payload: unknown[] = [undefined, undefined, undefined, undefined];
   #nodeCount = 1;
   readonly #freeNodes: number[] = [];
 
@@ -202,19 +143,27 @@ export class FilterTrie<T extends object> {
     return this.#hashMask;
   }
 
-  /** Call `visit` for each item of the exact (wildcard-free) filter equal to `topic`; returns the count. */
-  visitExact(topic: string, visit: (item: T) => void): number {
-    const bucket = this.#exact.get(topic);
+  /**
+   * Call `visit` for each item of the exact (wildcard-free) filter equal to `topic`, whose whole hash
+   * (combineLevels) is `hash`; returns the count.
+   */
+  visitExact(topic: string, hash: number, visit: (item: T) => void): number {
+    if (this.#exact.size === 0) return 0;
+    const bucket = this.#exact.get(topic, hash);
     return bucket === undefined ? 0 : visitBucket(bucket, visit);
   }
 
   /** The items stored under exactly this filter. */
   get(filter: string): readonly T[] | undefined {
     let bucket: Bucket<T> | undefined;
-    if (!hasWildcard(filter)) bucket = this.#exact.get(filter);
+    if (!hasWildcard(filter)) bucket = this.#exact.get(filter, hashWhole(filter, this.#hashMask));
     else {
       const node = this.#findNode(filter, undefined);
-      if (node >= 0) bucket = filter.endsWith('#') ? this.#hash[node] : this.#end[node];
+      if (node >= 0) {
+        bucket = this.#payload[node * PAYLOAD_STRIDE + (filter.endsWith('#') ? HASH_BUCKET : END_BUCKET)] as
+          | Bucket<T>
+          | undefined;
+      }
     }
     return bucket === undefined ? undefined : bucketItems(bucket);
   }
@@ -222,10 +171,11 @@ export class FilterTrie<T extends object> {
   /** Add an item under `filter` (the filter must be valid and not shared). */
   add(filter: string, item: T): void {
     if (!hasWildcard(filter)) {
-      const bucket = this.#exact.get(filter);
+      const whole = hashWhole(filter, this.#hashMask);
+      const bucket = this.#exact.get(filter, whole);
       if (bucket === undefined) this.#filters++;
       const next = bucketAdd(bucket, item);
-      if (next !== bucket) this.#exact.set(filter, next);
+      if (next !== bucket) this.#exact.set(filter, whole, next);
       return;
     }
     const hash = filter.charCodeAt(filter.length - 1) === HASH;
@@ -243,11 +193,11 @@ export class FilterTrie<T extends object> {
       this.#nodes[node * NODE_STRIDE + DEPTHS]! |= depths;
       start = end + 1;
     }
-    const buckets = hash ? this.#hash : this.#end;
-    const bucket = buckets[node];
-    buckets[node] = bucketAdd(bucket, item);
+    const at = node * PAYLOAD_STRIDE + (hash ? HASH_FILTER : END_FILTER);
+    const bucket = this.#payload[at + 1] as Bucket<T> | undefined;
+    this.#payload[at + 1] = bucketAdd(bucket, item);
     if (bucket !== undefined) return;
-    (hash ? this.#hashFilter : this.#endFilter)[node] = filter;
+    this.#payload[at] = filter;
     this.#nodes[node * NODE_STRIDE + FLAGS]! |= hash ? HAS_HASH : HAS_END;
     this.#filters++;
     this.#wildcardFilters++;
@@ -256,15 +206,16 @@ export class FilterTrie<T extends object> {
   /** Remove one item from under `filter`; prunes emptied nodes. Returns false when it was not there. */
   remove(filter: string, item: T): boolean {
     if (!hasWildcard(filter)) {
-      const bucket = this.#exact.get(filter);
+      const whole = hashWhole(filter, this.#hashMask);
+      const bucket = this.#exact.get(filter, whole);
       if (bucket === undefined) return false;
       const next = bucketRemove(bucket, item);
       if (next === null) return false;
       if (next === undefined) {
-        this.#exact.delete(filter);
+        this.#exact.delete(filter, whole);
         this.#filters--;
       } else if (next !== bucket) {
-        this.#exact.set(filter, next);
+        this.#exact.set(filter, whole, next);
       }
       return true;
     }
@@ -272,14 +223,14 @@ export class FilterTrie<T extends object> {
     const node = this.#findNode(filter, path);
     if (node < 0) return false;
     const hash = filter.charCodeAt(filter.length - 1) === HASH;
-    const buckets = hash ? this.#hash : this.#end;
-    const bucket = buckets[node];
+    const at = node * PAYLOAD_STRIDE + (hash ? HASH_FILTER : END_FILTER);
+    const bucket = this.#payload[at + 1] as Bucket<T> | undefined;
     if (bucket === undefined) return false;
     const next = bucketRemove(bucket, item);
     if (next === null) return false;
-    buckets[node] = next;
+    this.#payload[at + 1] = next;
     if (next !== undefined) return true;
-    (hash ? this.#hashFilter : this.#endFilter)[node] = undefined;
+    this.#payload[at] = undefined;
     this.#nodes[node * NODE_STRIDE + FLAGS]! &= hash ? ~HAS_HASH : ~HAS_END;
     this.#filters--;
     this.#wildcardFilters--;
@@ -313,12 +264,13 @@ export class FilterTrie<T extends object> {
 
   /** Every (filter, bucket) pair, exact filters first. */
   *buckets(): IterableIterator<[string, readonly T[]]> {
-    for (const [filter, bucket] of this.#exact) yield [filter, bucketItems(bucket)];
-    for (let node = 0; node < this.#nodeCount; node++) {
-      const end = this.#end[node];
-      if (end !== undefined) yield [this.#endFilter[node]!, bucketItems(end)];
-      const hash = this.#hash[node];
-      if (hash !== undefined) yield [this.#hashFilter[node]!, bucketItems(hash)];
+    for (const [filter, bucket] of this.#exact.entries()) yield [filter, bucketItems(bucket)];
+    const payload = this.#payload;
+    for (let at = 0; at < this.#nodeCount * PAYLOAD_STRIDE; at += PAYLOAD_STRIDE) {
+      for (const field of [END_FILTER, HASH_FILTER]) {
+        const bucket = payload[at + field + 1] as Bucket<T> | undefined;
+        if (bucket !== undefined) yield [payload[at + field] as string, bucketItems(bucket)];
+      }
     }
   }
 
@@ -339,12 +291,20 @@ export class FilterTrie<T extends object> {
     // Filters starting with a wildcard never match topics beginning with `$` [MQTT-4.7.2-1].
     const guarded = dollar && i === 0;
     // `#` matches the parent level too, so it applies whether or not levels remain.
-    if ((flags & HAS_HASH) !== 0 && !guarded && filterMatchesTopic(this.#hashFilter[node]!, topic)) {
-      visits += visitBucket(this.#hash[node]!, visit);
+    if ((flags & HAS_HASH) !== 0 && !guarded) {
+      const at = node * PAYLOAD_STRIDE;
+      const payload = this.#payload;
+      if (filterMatchesTopic(payload[at + HASH_FILTER] as string, topic)) {
+        visits += visitBucket(payload[at + HASH_BUCKET] as Bucket<T>, visit);
+      }
     }
     if (i === count) {
-      if ((flags & HAS_END) !== 0 && filterMatchesTopic(this.#endFilter[node]!, topic)) {
-        visits += visitBucket(this.#end[node]!, visit);
+      if ((flags & HAS_END) !== 0) {
+        const at = node * PAYLOAD_STRIDE;
+        const payload = this.#payload;
+        if (filterMatchesTopic(payload[at + END_FILTER] as string, topic)) {
+          visits += visitBucket(payload[at + END_BUCKET] as Bucket<T>, visit);
+        }
       }
       return visits;
     }
@@ -433,18 +393,15 @@ export class FilterTrie<T extends object> {
     }
     this.#nodes.fill(0, id * NODE_STRIDE, (id + 1) * NODE_STRIDE);
     this.#words[id] = word;
-    this.#end[id] = undefined;
-    this.#endFilter[id] = undefined;
-    this.#hash[id] = undefined;
-    this.#hashFilter[id] = undefined;
+    // New ids are appended in order, so these writes keep the array dense.
+    for (let k = 0; k < PAYLOAD_STRIDE; k++) this.#payload[id * PAYLOAD_STRIDE + k] = undefined;
     return id;
   }
 
   #isEmpty(node: number): boolean {
     const base = node * NODE_STRIDE;
     return (
-      this.#end[node] === undefined &&
-      this.#hash[node] === undefined &&
+      this.#nodes[base + FLAGS] === 0 &&
       this.#nodes[base + PLUS_CHILD] === 0 &&
       this.#nodes[base + CHILDREN] === 0
     );

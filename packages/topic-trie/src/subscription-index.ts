@@ -1,5 +1,5 @@
 import { TopicValidationError } from './errors.js';
-import { FilterTrie, hashLevels } from './filter-trie.js';
+import { FilterTrie } from './filter-trie.js';
 import { type ResolvedLimits, resolveLimits, type TopicLimits } from './limits.js';
 import type { MergedMatches, Merger } from './merge.js';
 import {
@@ -10,6 +10,7 @@ import {
 } from './share-strategy.js';
 import { SHARE_PREFIX } from './shared-filter.js';
 import type { MatchVisitor, Subscription } from './subscription.js';
+import { combineLevels, hashLevels } from './topic-hash.js';
 import { assertFilter } from './validate.js';
 
 export interface SubscriptionIndexOptions {
@@ -197,27 +198,24 @@ export class SubscriptionIndex<V> {
     if (topic.length > limits.maxLength) {
       throw new TopicValidationError(topic.length > 65_535 ? 'TOO_LONG' : 'LENGTH_LIMIT', 'name');
     }
-    const subs = this.#subs;
-    let visits = 0;
-    const shared = this.#groupByKey.size > 0;
-    if (subs.hasWildcards || shared) {
-      // Take the level buffer while in use: a nested match from a visitor gets a fresh one, and a
-      // visitor that throws only costs the next call an allocation.
-      const hashes = this.#levels ?? new Int32Array(limits.maxLevels);
-      this.#levels = undefined;
-      const count = hashLevels(topic, hashes, limits.maxLevels);
-      if (count < 0) {
-        this.#levels = hashes;
-        throw new TopicValidationError('LEVEL_LIMIT', 'name');
-      }
-      const dollar = topic.charCodeAt(0) === DOLLAR;
-      visits += subs.visitExact(topic, visitor);
-      if (subs.hasWildcards) visits += subs.visitWildcards(topic, hashes, count, dollar, visitor);
-      if (shared) visits += this.#matchShared(topic, hashes, count, dollar, visitor, publisherKey);
+    // Take the hash buffer while in use: a nested match from a visitor gets a fresh one, and a
+    // visitor that throws only costs the next call an allocation.
+    const hashes = this.#levels ?? new Int32Array(limits.maxLevels);
+    this.#levels = undefined;
+    const count = hashLevels(topic, hashes, limits.maxLevels);
+    if (count < 0) {
       this.#levels = hashes;
-    } else {
-      visits += subs.visitExact(topic, visitor);
+      throw new TopicValidationError('LEVEL_LIMIT', 'name');
     }
+    const whole = combineLevels(hashes, count);
+    const dollar = topic.charCodeAt(0) === DOLLAR;
+    const subs = this.#subs;
+    let visits = subs.visitExact(topic, whole, visitor);
+    if (subs.hasWildcards) visits += subs.visitWildcards(topic, hashes, count, dollar, visitor);
+    if (this.#groupByKey.size > 0) {
+      visits += this.#matchShared(topic, whole, hashes, count, dollar, visitor, publisherKey);
+    }
+    this.#levels = hashes;
     return visits;
   }
 
@@ -247,6 +245,7 @@ export class SubscriptionIndex<V> {
 
   #matchShared(
     topic: string,
+    whole: number,
     hashes: Int32Array,
     count: number,
     dollar: boolean,
@@ -264,7 +263,7 @@ export class SubscriptionIndex<V> {
         visits++;
       }
     };
-    groups.visitExact(topic, deliver);
+    groups.visitExact(topic, whole, deliver);
     if (groups.hasWildcards) groups.visitWildcards(topic, hashes, count, dollar, deliver);
     return visits;
   }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FilterTrie, filterMatchesTopic, hashLevels } from '../src/filter-trie.js';
+import { FilterTrie, filterMatchesTopic } from '../src/filter-trie.js';
+import { combineLevels, hashLevels, hashWhole } from '../src/topic-hash.js';
 import { referenceMatches } from './reference.js';
 
 const word = fc.constantFrom('a', 'b', 'c', '', '$a', 'ab', 'ba');
@@ -22,7 +23,7 @@ function matchAll(trie: FilterTrie<Item>, topic: string, mask: number): number[]
   const hashes = new Int32Array(16);
   const count = hashLevels(topic, hashes, 16, mask);
   const ids: number[] = [];
-  trie.visitExact(topic, (item) => ids.push(item.id));
+  trie.visitExact(topic, combineLevels(hashes, count), (item) => ids.push(item.id));
   trie.visitWildcards(topic, hashes, count, topic.startsWith('$'), (item) => ids.push(item.id));
   return ids.sort((x, y) => x - y);
 }
@@ -95,6 +96,17 @@ describe('FilterTrie with colliding hashes', () => {
     expect(trie.filterCount).toBe(0);
     expect(trie.hasWildcards).toBe(false);
     expect(matchAll(trie, 't7/x/d57/y', -1)).toEqual([]);
+  });
+
+  it('hashWhole equals combineLevels over hashLevels', () => {
+    fc.assert(
+      fc.property(topicArb, fc.constantFrom(-1, 0, 1), (topic, mask) => {
+        const hashes = new Int32Array(16);
+        const count = hashLevels(topic, hashes, 16, mask);
+        expect(hashWhole(topic, mask)).toBe(combineLevels(hashes, count));
+      }),
+      { numRuns: 500, seed: 23 },
+    );
   });
 
   it('hashLevels refuses more than maxLevels levels', () => {
