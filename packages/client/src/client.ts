@@ -306,11 +306,22 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
     });
     if (list.length === 0) throw new TypeError('subscribe needs at least one topic filter');
     this.#checkOpen();
-    const ack = (await this.#request((packetId) => {
-      const packet: Packet = { type: 'subscribe', packetId, subscriptions: list };
-      if (options.properties && this.#opts.protocolVersion === 5) packet.properties = options.properties;
-      return packet;
-    })) as SubackPacket;
+    const early = options.handler
+      ? this.#subscriptions.pending(
+          list.map((s) => s.topicFilter),
+          options.handler,
+        )
+      : undefined;
+    let ack: SubackPacket;
+    try {
+      ack = (await this.#request((packetId) => {
+        const packet: Packet = { type: 'subscribe', packetId, subscriptions: list };
+        if (options.properties && this.#opts.protocolVersion === 5) packet.properties = options.properties;
+        return packet;
+      })) as SubackPacket;
+    } finally {
+      early?.settle();
+    }
     const results = list.map((subscription, i): SubscribeResult => {
       const reasonCode = ack.reasonCodes[i] ?? ReasonCode.UnspecifiedError;
       const granted = reasonCode < 0x80 ? (Math.min(reasonCode, 2) as QoS) : undefined;
@@ -433,6 +444,11 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
   #onConnack(connection: Connection, connack: ConnackPacket): void {
     const opts = this.#opts;
     const v5 = opts.protocolVersion === 5;
+    if (v5 && connack.sessionPresent && this.#cleanStartSent) {
+      // [MQTT-3.2.2-4] we asked for a clean start, so a session the server claims to have is not ours.
+      connection.protocolViolation('Session Present with Clean Start');
+      return;
+    }
     const properties = connack.properties;
     const reconnect = this.#everConnected;
     this.#everConnected = true;
@@ -456,11 +472,7 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
       maximumQoS: ((v5 ? properties?.maximumQoS : undefined) ?? 2) as QoS,
       retainAvailable: (v5 ? properties?.retainAvailable : undefined) ?? true,
     };
-    if (v5 && connack.sessionPresent && this.#cleanStartSent) {
-      // [MQTT-3.2.2-4] we asked for a clean start, so a session the server claims to have is not ours.
-      connection.protocolViolation('Session Present with Clean Start');
-      return;
-    }
+
     this.#setState('connected');
     // MQTT 3.1 CONNACK has no Session Present flag: the session is there unless we asked for a clean one.
     const sessionPresent = opts.protocolVersion === 3 ? !this.#cleanStartSent : connack.sessionPresent;

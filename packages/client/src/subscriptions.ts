@@ -16,6 +16,15 @@ interface Entry {
  */
 export class SubscriptionRegistry {
   #entries = new Map<string, Entry>();
+  /** Handlers of SUBSCRIBEs awaiting SUBACK: a server may send matching messages before the SUBACK. */
+  #pending = new Set<{ filters: string[]; handler: MessageHandler }>();
+
+  /** Routes matching messages to `handler` until `settle()` is called (at SUBACK or failure). */
+  pending(filters: string[], handler: MessageHandler): { settle(): void } {
+    const entry = { filters, handler };
+    this.#pending.add(entry);
+    return { settle: () => this.#pending.delete(entry) };
+  }
 
   get size(): number {
     return this.#entries.size;
@@ -45,9 +54,19 @@ export class SubscriptionRegistry {
   }
 
   dispatch(message: Message): void {
+    const called = new Set<MessageHandler>();
     for (const [filter, entry] of this.#entries) {
       if (entry.handlers.size === 0 || !topicMatches(filter, message.topic)) continue;
-      for (const handler of entry.handlers) handler(message);
+      for (const handler of entry.handlers) {
+        if (called.has(handler)) continue;
+        called.add(handler);
+        handler(message);
+      }
+    }
+    for (const { filters, handler } of this.#pending) {
+      if (called.has(handler) || !filters.some((f) => topicMatches(f, message.topic))) continue;
+      called.add(handler);
+      handler(message);
     }
   }
 }

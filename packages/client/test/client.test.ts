@@ -245,6 +245,20 @@ describe('receive', () => {
     expect(byHandler).toEqual(['s/a', 's/a']);
   });
 
+  it('gives a subscription handler the messages a server sends before its SUBACK', async () => {
+    broker = await FakeBroker.start({
+      onPacket: (packet, c) => {
+        if (packet.type === 'subscribe')
+          c.send(incoming(5, { qos: 0, packetId: undefined, topic: 'early/a' }));
+        defaultBehaviour(packet, c);
+      },
+    });
+    client = await connect(broker.url);
+    const got: string[] = [];
+    await client.subscribe('early/+', { handler: (m) => got.push(m.topic) });
+    expect(got).toEqual(['early/a']);
+  });
+
   it('[MQTT-3.3.2-11] disconnects with 0x94 on an alias it never allowed', async () => {
     broker = await FakeBroker.start();
     client = await connect(broker.url, { ...fast, topicAliasMaximum: 1 });
