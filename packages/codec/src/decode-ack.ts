@@ -1,7 +1,6 @@
 /** PUBACK, PUBREC, PUBREL, PUBCOMP bodies (5.0 sections 3.4-3.7, 3.1.1 sections 3.4-3.7). */
 import { type ProtocolVersion, REASON_CODES_BY_PACKET } from './constants.js';
-import { hex } from './decode-connack.js';
-import { protocolError } from './errors.js';
+import { hex, protocolError } from './errors.js';
 import type { PubAckLikePacket } from './packets.js';
 import { decodeProperties } from './properties.js';
 import type { Reader } from './reader.js';
@@ -15,15 +14,8 @@ const CODES: Record<AckType, ReadonlySet<number>> = {
   pubcomp: new Set(REASON_CODES_BY_PACKET.pubcomp),
 };
 
-/** Reads a non-zero Packet Identifier [MQTT-2.2.1-3] (5.0), [MQTT-2.3.1-1] (3.1.1). */
-export function readPacketId(r: Reader, field: string): number {
-  const id = r.u16(field);
-  if (id === 0) throw protocolError('INVALID_PACKET_ID', field, 'must be non-zero');
-  return id;
-}
-
 export function decodeAck(r: Reader, type: AckType, version: ProtocolVersion): PubAckLikePacket {
-  const packetId = readPacketId(r, `${type}.packetId`);
+  const packetId = r.packetId(`${type}.packetId`);
   if (version < 5) {
     r.done(type);
     return { type, packetId } as PubAckLikePacket;

@@ -1,6 +1,6 @@
 /** CONNACK body (5.0 section 3.2, 3.1.1 section 3.2). */
 import { type ProtocolVersion, REASON_CODES_BY_PACKET } from './constants.js';
-import { protocolError } from './errors.js';
+import { hex, protocolError } from './errors.js';
 import type { ConnackPacket } from './packets.js';
 import { decodeProperties } from './properties.js';
 import type { Reader } from './reader.js';
@@ -33,8 +33,4 @@ export function decodeConnack(r: Reader, version: ProtocolVersion): ConnackPacke
   }
   r.done('connack');
   return packet;
-}
-
-export function hex(n: number): string {
-  return n.toString(16).padStart(2, '0');
 }

@@ -1,7 +1,6 @@
 /** DISCONNECT and AUTH bodies (5.0 sections 3.14, 3.15; 3.1.1 section 3.14). */
 import { type ProtocolVersion, REASON_CODES_BY_PACKET } from './constants.js';
-import { hex } from './decode-connack.js';
-import { protocolError } from './errors.js';
+import { hex, protocolError } from './errors.js';
 import type { AuthPacket, DisconnectPacket } from './packets.js';
 import { decodeProperties } from './properties.js';
 import type { Reader } from './reader.js';

@@ -1,8 +1,6 @@
 /** SUBACK body (5.0 section 3.9, 3.1.1 section 3.9). */
 import { type ProtocolVersion, REASON_CODES_BY_PACKET, SUBACK_FAILURE } from './constants.js';
-import { readPacketId } from './decode-ack.js';
-import { hex } from './decode-connack.js';
-import { protocolError } from './errors.js';
+import { hex, protocolError } from './errors.js';
 import type { SubackPacket } from './packets.js';
 import { decodeProperties } from './properties.js';
 import type { Reader } from './reader.js';
@@ -12,7 +10,7 @@ const V5_CODES = new Set(REASON_CODES_BY_PACKET.suback);
 const V4_CODES = new Set([0, 1, 2, SUBACK_FAILURE]);
 
 export function decodeSuback(r: Reader, version: ProtocolVersion): SubackPacket {
-  const packetId = readPacketId(r, 'suback.packetId');
+  const packetId = r.packetId('suback.packetId');
   const properties = version === 5 ? decodeProperties(r, 'suback') : undefined;
   const codes = version === 5 ? V5_CODES : V4_CODES;
   const reasonCodes: number[] = [];

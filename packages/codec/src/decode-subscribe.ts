@@ -1,6 +1,5 @@
 /** SUBSCRIBE body (5.0 section 3.8, 3.1.1 section 3.8). */
 import type { ProtocolVersion, QoS } from './constants.js';
-import { readPacketId } from './decode-ack.js';
 import { protocolError } from './errors.js';
 import type { SubscribePacket, Subscription } from './packets.js';
 import { decodeProperties } from './properties.js';
@@ -8,7 +7,7 @@ import type { Reader } from './reader.js';
 import { isSharedSubscription, topicFilterProblem } from './topic.js';
 
 export function decodeSubscribe(r: Reader, version: ProtocolVersion): SubscribePacket {
-  const packetId = readPacketId(r, 'subscribe.packetId');
+  const packetId = r.packetId('subscribe.packetId');
   const properties = version === 5 ? decodeProperties(r, 'subscribe') : undefined;
   const subscriptions: Subscription[] = [];
   while (r.remaining > 0) {

@@ -1,8 +1,6 @@
 /** UNSUBACK body (5.0 section 3.11, 3.1.1 section 3.11). */
 import { type ProtocolVersion, REASON_CODES_BY_PACKET } from './constants.js';
-import { readPacketId } from './decode-ack.js';
-import { hex } from './decode-connack.js';
-import { protocolError } from './errors.js';
+import { hex, protocolError } from './errors.js';
 import type { UnsubackPacket } from './packets.js';
 import { decodeProperties } from './properties.js';
 import type { Reader } from './reader.js';
@@ -10,7 +8,7 @@ import type { Reader } from './reader.js';
 const CODES = new Set(REASON_CODES_BY_PACKET.unsuback);
 
 export function decodeUnsuback(r: Reader, version: ProtocolVersion): UnsubackPacket {
-  const packetId = readPacketId(r, 'unsuback.packetId');
+  const packetId = r.packetId('unsuback.packetId');
   if (version < 5) {
     r.done('unsuback');
     return { type: 'unsuback', packetId, reasonCodes: [] };

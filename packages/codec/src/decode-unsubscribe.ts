@@ -1,6 +1,5 @@
 /** UNSUBSCRIBE body (5.0 section 3.10, 3.1.1 section 3.10). */
 import type { ProtocolVersion } from './constants.js';
-import { readPacketId } from './decode-ack.js';
 import { protocolError } from './errors.js';
 import type { UnsubscribePacket } from './packets.js';
 import { decodeProperties } from './properties.js';
@@ -8,7 +7,7 @@ import type { Reader } from './reader.js';
 import { topicFilterProblem } from './topic.js';
 
 export function decodeUnsubscribe(r: Reader, version: ProtocolVersion): UnsubscribePacket {
-  const packetId = readPacketId(r, 'unsubscribe.packetId');
+  const packetId = r.packetId('unsubscribe.packetId');
   const properties = version === 5 ? decodeProperties(r, 'unsubscribe') : undefined;
   const topicFilters: string[] = [];
   while (r.remaining > 0) {

@@ -76,6 +76,7 @@ export class PacketDecoder {
    */
   push(chunk: Uint8Array, onPacket: (packet: Packet) => void): void {
     if (this.#failure !== null) throw this.#failure;
+    if (!(chunk instanceof Uint8Array)) throw new TypeError('PacketDecoder.push: chunk must be a Uint8Array');
     try {
       this.#consume(NodeBuffer ? asFastBuffer(chunk) : chunk, onPacket);
     } catch (error) {

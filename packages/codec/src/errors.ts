@@ -98,3 +98,8 @@ export function protocolError(
     reasonCode === undefined ? { field } : { field, reasonCode },
   );
 }
+
+/** Two hex digits for a byte value in messages, e.g. `hex(0x8f) === '8f'`. */
+export function hex(n: number): string {
+  return n.toString(16).padStart(2, '0');
+}

@@ -39,24 +39,23 @@ export function asFastBuffer(bytes: Uint8Array): FastBuffer {
 }
 
 /**
- * Encoded packets up to POOLED_MAX bytes are carved from a shared SLAB_SIZE slab, as Node pools small
+ * In Node, encoded packets up to POOLED_MAX bytes are carved from a shared SLAB_SIZE slab, as Node pools small
  * Buffers: allocating an ArrayBuffer per packet costs more than encoding it. A slab is never written again
- * once handed out, so views stay valid; a long-lived view keeps its whole slab alive.
+ * once handed out, so views stay valid; a long-lived view keeps its whole slab alive. Without Buffer (browsers)
+ * every packet gets its own exact ArrayBuffer, so code that sends `bytes.buffer` still works there.
  */
 const SLAB_SIZE = 64 * 1024;
 const POOLED_MAX = 8 * 1024;
 let slab: Uint8Array | null = null;
 let slabOffset = 0;
 
-function newSlab(): Uint8Array {
-  return NodeBuffer ? NodeBuffer.allocUnsafe(SLAB_SIZE) : new Uint8Array(SLAB_SIZE);
-}
-
 /** A new byte array of `size` bytes, contents unspecified (a Buffer in Node). */
 export function allocBytes(size: number): Uint8Array {
-  if (size > POOLED_MAX) return NodeBuffer ? NodeBuffer.allocUnsafe(size) : new Uint8Array(size);
+  const B = NodeBuffer;
+  if (B === undefined) return new Uint8Array(size);
+  if (size > POOLED_MAX) return B.allocUnsafe(size);
   if (slab === null || slabOffset + size > SLAB_SIZE) {
-    slab = newSlab();
+    slab = B.allocUnsafe(SLAB_SIZE);
     slabOffset = 0;
   }
   const start = slabOffset;

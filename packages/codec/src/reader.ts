@@ -51,6 +51,13 @@ export class Reader {
     return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
   }
 
+  /** A non-zero Packet Identifier [MQTT-2.2.1-3] (5.0), [MQTT-2.3.1-1] (3.1.1). */
+  packetId(field: string): number {
+    const id = this.u16(field);
+    if (id === 0) throw protocolError('INVALID_PACKET_ID', field, 'must be non-zero');
+    return id;
+  }
+
   /** Variable Byte Integer: at most 4 bytes and minimal [MQTT-1.5.5-1]. */
   varint(field: string): number {
     const b = this.bytes;

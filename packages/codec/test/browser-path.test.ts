@@ -26,6 +26,7 @@ describe('without Node Buffer (browser path)', () => {
       expect(plain(decoded)).toEqual(plain(f.packet));
       const encoded = codec.encodePacket(f.packet, f.version);
       expect(encoded.constructor).toBe(Uint8Array);
+      expect(encoded.buffer.byteLength).toBe(encoded.length);
       expect(toHex(encoded)).toBe(toHex(bytes));
     }
   });

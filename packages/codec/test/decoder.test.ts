@@ -120,6 +120,10 @@ describe('PacketDecoder limits', () => {
     expect(d.bufferedBytes).toBe(5 + 5);
   });
 
+  it('rejects a chunk that is not a Uint8Array', () => {
+    expect(() => new PacketDecoder().push('c000' as never, () => {})).toThrow(TypeError);
+  });
+
   it('rejects a bad maxPacketSize', () => {
     expect(() => new PacketDecoder({ maxPacketSize: 0 })).toThrow(RangeError);
   });
