@@ -102,7 +102,7 @@ describe('CONNECT and CONNACK', () => {
     await client.end();
   });
 
-  it('[MQTT-3.1.3-7] [MQTT-3.2.2-16] assigns a unique client id to an empty 5.0 client id and returns it', async () => {
+  it('[MQTT-3.1.3-6] [MQTT-3.1.3-7] [MQTT-3.2.2-16] assigns a unique client id to an empty 5.0 client id and returns it', async () => {
     started = await startBroker();
     const a = await RawClient.connect(started.port, { clientId: '', protocolVersion: 5 });
     const b = await RawClient.connect(started.port, { clientId: '', protocolVersion: 5 });
@@ -308,7 +308,7 @@ describe('CONNECT and CONNACK', () => {
     await expect(client.nextPacket()).rejects.toThrow(/closed/);
   });
 
-  it('[MQTT-3.1.3-1] [MQTT-3.1.3-3] reads client id, will, user name and password in that order', async () => {
+  it('[MQTT-3.1.3-1] [MQTT-3.1.3-3] [MQTT-3.1.2-9] reads client id, will, user name and password in that order', async () => {
     const seen: Array<[string, string | undefined, string]> = [];
     started = await startBroker({
       auth: {

@@ -190,15 +190,17 @@ describe('SUBSCRIBE and UNSUBSCRIBE', () => {
     await client.end();
   });
 
-  it('[MQTT-4.7.1-1] [MQTT-4.13.1-1] disconnects a v5 client that subscribes to an invalid filter with 0x8F', async () => {
+  it('[MQTT-4.7.1-1] [MQTT-4.7.1-2] [MQTT-4.13.1-1] disconnects a v5 client that subscribes to an invalid filter with 0x8F', async () => {
     started = await startBroker();
-    const { client } = await RawClient.connect(started.port, { clientId: 's5', protocolVersion: 5 });
-    client.writeRaw(rawSubscribe(5, 'a/#/b', 0));
-    expect(await client.nextPacket()).toMatchObject({
-      type: 'disconnect',
-      reasonCode: ReasonCode.TopicFilterInvalid,
-    });
-    await client.closed();
+    for (const filter of ['a/#/b', 'a+']) {
+      const { client } = await RawClient.connect(started.port, { clientId: 's5', protocolVersion: 5 });
+      client.writeRaw(rawSubscribe(5, filter, 0));
+      expect(await client.nextPacket()).toMatchObject({
+        type: 'disconnect',
+        reasonCode: ReasonCode.TopicFilterInvalid,
+      });
+      await client.closed();
+    }
   });
 
   it('[MQTT-4.7.1-2] [MQTT-4.7.1-3] [MQTT-4.8.0-1] closes a 3.1.1 connection that subscribes to an invalid filter', async () => {

@@ -152,10 +152,42 @@ describe('MQTT 5 properties', () => {
     started = await startBroker({
       auth: { authorizePublish: () => ({ ok: false, reasonCode: 0x87, reasonString: 'no' }) },
     });
-    const { client } = await RawClient.connect(started.port, {
-      clientId: 'c',
+    const quiet = await RawClient.connect(started.port, {
+      clientId: 'quiet',
       protocolVersion: 5,
       properties: { requestProblemInformation: false },
+    });
+    const chatty = await RawClient.connect(started.port, { clientId: 'chatty', protocolVersion: 5 });
+    for (const { client } of [quiet, chatty]) {
+      client.send({
+        type: 'publish',
+        topic: 'x',
+        payload: text('x'),
+        qos: 1,
+        packetId: 1,
+        retain: false,
+        dup: false,
+      });
+    }
+    expect(await quiet.client.nextPacket()).toEqual({ type: 'puback', packetId: 1, reasonCode: 0x87 });
+    expect(await chatty.client.nextPacket()).toEqual({
+      type: 'puback',
+      packetId: 1,
+      reasonCode: 0x87,
+      properties: { reasonString: 'no' },
+    });
+    await quiet.client.end();
+    await chatty.client.end();
+  });
+
+  it('[MQTT-3.4.2-2] [MQTT-3.4.2-3] [MQTT-3.5.2-2] [MQTT-3.5.2-3] leaves the Reason String out of a PUBACK or PUBREC that would exceed the client Maximum Packet Size', async () => {
+    started = await startBroker({
+      auth: { authorizePublish: () => ({ ok: false, reasonCode: 0x87, reasonString: 'r'.repeat(100) }) },
+    });
+    const { client } = await RawClient.connect(started.port, {
+      clientId: 'small',
+      protocolVersion: 5,
+      properties: { maximumPacketSize: 32 },
     });
     client.send({
       type: 'publish',
@@ -166,7 +198,17 @@ describe('MQTT 5 properties', () => {
       retain: false,
       dup: false,
     });
+    client.send({
+      type: 'publish',
+      topic: 'x',
+      payload: text('x'),
+      qos: 2,
+      packetId: 2,
+      retain: false,
+      dup: false,
+    });
     expect(await client.nextPacket()).toEqual({ type: 'puback', packetId: 1, reasonCode: 0x87 });
+    expect(await client.nextPacket()).toEqual({ type: 'pubrec', packetId: 2, reasonCode: 0x87 });
     await client.end();
   });
 
@@ -207,7 +249,7 @@ describe('MQTT 5 properties', () => {
     await client.end();
   });
 
-  it('[MQTT-3.14.2-3] [MQTT-3.14.2-4] [MQTT-3.4.2-2] [MQTT-3.4.2-3] leaves Reason String out of a DISCONNECT that would exceed the client Maximum Packet Size', async () => {
+  it('[MQTT-3.14.2-3] [MQTT-3.14.2-4] leaves Reason String out of a DISCONNECT that would exceed the client Maximum Packet Size', async () => {
     started = await startBroker();
     const { client } = await RawClient.connect(started.port, {
       clientId: 'tiny',

@@ -1,6 +1,14 @@
-import type { PublishPacket, PublishProperties, QoS, WillProperties } from '@mq/codec';
+import type {
+  Packet,
+  PubackPacket,
+  PublishPacket,
+  PublishProperties,
+  PubrecPacket,
+  QoS,
+  WillProperties,
+} from '@mq/codec';
 import { ReasonCode } from '@mq/codec';
-import { toVerdict } from '../auth.js';
+import { type AuthVerdict, toVerdict } from '../auth.js';
 import type { Connection } from '../connection.js';
 import { BrokerProtocolError, protocolViolation } from '../errors.js';
 import type { Message } from '../message.js';
@@ -38,25 +46,35 @@ export async function handlePublish(conn: Connection, packet: PublishPacket): Pr
 
   const refusal = await authorize(conn, packet, topic);
   // Clients may not inject $SYS messages; they are acknowledged and dropped, as Mosquitto does.
-  const route = refusal === undefined && !topic.startsWith('$SYS');
+  const route = refusal.ok && !topic.startsWith('$SYS');
   if (route) {
     const message = toMessage(packet, packet.properties, conn.clientId, topic);
     ctx.router.publish(message);
     ctx.emitPublish(message, conn);
   }
-  const reasonCode = refusal ?? ReasonCode.Success;
   if (packet.qos === 1) {
     conn.inboundUnacked = Math.max(0, conn.inboundUnacked - 1);
-    conn.send(ackPacket('puback', packetId, reasonCode, conn.protocolVersion));
+    conn.send(ackPacket(conn, 'puback', packetId, refusal));
   } else if (packet.qos === 2) {
-    if (reasonCode < 0x80) session.addIncomingQos2(packetId);
+    if (refusal.ok) session.addIncomingQos2(packetId);
     else conn.inboundUnacked = Math.max(0, conn.inboundUnacked - 1);
-    conn.send(ackPacket('pubrec', packetId, reasonCode, conn.protocolVersion));
+    conn.send(ackPacket(conn, 'pubrec', packetId, refusal));
   }
 }
 
-function ackPacket(type: 'puback' | 'pubrec', packetId: number, reasonCode: number, version: number) {
-  return version === 5 && reasonCode !== 0 ? { type, packetId, reasonCode } : { type, packetId };
+/** PUBACK/PUBREC; in v5 a refusal carries its reason code and, unless the client opted out, its reason string. */
+function ackPacket(
+  conn: Connection,
+  type: 'puback' | 'pubrec',
+  packetId: number,
+  verdict: AuthVerdict,
+): Packet {
+  if (verdict.ok || conn.protocolVersion < 5) return { type, packetId };
+  const ack: PubackPacket | PubrecPacket = { type, packetId, reasonCode: verdict.reasonCode };
+  // [MQTT-3.1.2-29] no Reason String outside CONNACK/DISCONNECT when Request Problem Information is 0.
+  if (verdict.reasonString && conn.requestProblemInformation)
+    ack.properties = { reasonString: verdict.reasonString };
+  return ack;
 }
 
 /** Topic name after Topic Alias handling [MQTT-3.3.2-12]; aliases are per connection. */
@@ -86,16 +104,12 @@ function resolveTopic(conn: Connection, packet: PublishPacket): string {
 }
 
 /**
- * Returns a refusal reason code, or undefined when the publish is allowed. A hook that throws is a
- * transient error: the connection is closed [MQTT-4.8.0-2] (v5: DISCONNECT 0x80).
+ * The authorizer's verdict (allowed when there is no hook). A hook that throws is a transient error:
+ * the connection is closed [MQTT-4.8.0-2] (v5: DISCONNECT 0x80).
  */
-async function authorize(
-  conn: Connection,
-  packet: PublishPacket,
-  topic: string,
-): Promise<number | undefined> {
+async function authorize(conn: Connection, packet: PublishPacket, topic: string): Promise<AuthVerdict> {
   const hook = conn.ctx.auth.authorizePublish;
-  if (!hook) return undefined;
+  if (!hook) return ALLOWED;
   let answer: Awaited<ReturnType<typeof hook>>;
   try {
     answer = await hook({
@@ -108,9 +122,10 @@ async function authorize(
   } catch (err) {
     throw hookFailure('authorizePublish', err);
   }
-  const verdict = toVerdict(answer);
-  return verdict.ok ? undefined : verdict.reasonCode;
+  return toVerdict(answer);
 }
+
+const ALLOWED: AuthVerdict = { ok: true };
 
 export function hookFailure(hook: string, cause: unknown): BrokerProtocolError {
   const error = new BrokerProtocolError('HOOK_FAILED', ReasonCode.UnspecifiedError, `${hook} hook failed`);
