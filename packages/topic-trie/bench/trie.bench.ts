@@ -27,10 +27,12 @@ function emit(line: Record<string, unknown>): void {
   console.log(JSON.stringify({ suite: 'topic-trie', ...line, clock: 'cpu' }));
 }
 
+/** Heap plus ArrayBuffer memory: typed arrays keep their contents outside the JS heap. */
 function heapUsed(): number {
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
 }
 
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));

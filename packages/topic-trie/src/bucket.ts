@@ -26,11 +26,8 @@ export function bucketRemove<T>(bucket: Bucket<T>, item: T): Bucket<T> | undefin
   return bucket.length === 1 ? bucket[0] : bucket;
 }
 
-export function visitBucket<T>(bucket: Bucket<T>, visit: (item: T) => void): number {
-  if (!Array.isArray(bucket)) {
-    visit(bucket);
-    return 1;
-  }
-  for (let k = 0; k < bucket.length; k++) visit(bucket[k]!);
-  return bucket.length;
+/** Visit a bucket known to hold several items (callers track the shape, so singles are not inspected). */
+export function visitMany<T>(items: readonly T[], visit: (item: T) => void): number {
+  for (let k = 0; k < items.length; k++) visit(items[k]!);
+  return items.length;
 }

@@ -1,13 +1,15 @@
 /**
  * A hash table from whole filter strings to values, keyed by the hash from topic-hash.ts so a match
  * reuses the hash it computed while splitting the topic. Open addressing in one array of
- * [hash, key, value] triples: a miss costs one cache line, a hit one more for the key comparison.
+ * [hash, key, value, tag] slots: a miss costs one cache line, a hit one more for the key comparison.
+ * The small-integer tag travels with the value (the filter trie marks multi-item buckets with it, so
+ * a match need not inspect the value to know its shape).
  */
 
-const STRIDE = 3;
+const STRIDE = 4;
 
 export class ExactTable<V> {
-  /** [hash, key, value] per slot; an undefined key marks an empty slot. */
+  /** [hash, key, value, tag] per slot; an undefined key marks an empty slot. */
   #slots: unknown[] = new Array(STRIDE * 16).fill(undefined);
   #mask = 15;
   #size = 0;
@@ -17,18 +19,32 @@ export class ExactTable<V> {
   }
 
   get(key: string, hash: number): V | undefined {
+    const at = this.find(key, hash);
+    return at < 0 ? undefined : (this.#slots[at + 2] as V);
+  }
+
+  /** The slot offset holding `key`, or -1; read it with valueAt and tagAt. */
+  find(key: string, hash: number): number {
     const slots = this.#slots;
     const mask = this.#mask;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const at = slot * STRIDE;
       const stored = slots[at + 1];
-      if (stored === undefined) return undefined;
-      if (slots[at] === hash && stored === key) return slots[at + 2] as V;
+      if (stored === undefined) return -1;
+      if (slots[at] === hash && stored === key) return at;
     }
   }
 
+  valueAt(at: number): V {
+    return this.#slots[at + 2] as V;
+  }
+
+  tagAt(at: number): number {
+    return this.#slots[at + 3] as number;
+  }
+
   /** Insert or replace. */
-  set(key: string, hash: number, value: V): void {
+  set(key: string, hash: number, value: V, tag = 0): void {
     if ((this.#size + 1) * 2 > this.#mask + 1) this.#grow();
     const slots = this.#slots;
     const mask = this.#mask;
@@ -39,11 +55,13 @@ export class ExactTable<V> {
         slots[at] = hash;
         slots[at + 1] = key;
         slots[at + 2] = value;
+        slots[at + 3] = tag;
         this.#size++;
         return;
       }
       if (slots[at] === hash && stored === key) {
         slots[at + 2] = value;
+        slots[at + 3] = tag;
         return;
       }
     }
@@ -68,15 +86,11 @@ export class ExactTable<V> {
       // Move the entry back into the hole unless its home lies cyclically in (hole, next].
       const stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
       if (!stays) {
-        slots[hole * STRIDE] = slots[at];
-        slots[hole * STRIDE + 1] = slots[at + 1];
-        slots[hole * STRIDE + 2] = slots[at + 2];
+        for (let k = 0; k < STRIDE; k++) slots[hole * STRIDE + k] = slots[at + k];
         hole = next;
       }
     }
-    slots[hole * STRIDE] = undefined;
-    slots[hole * STRIDE + 1] = undefined;
-    slots[hole * STRIDE + 2] = undefined;
+    for (let k = 0; k < STRIDE; k++) slots[hole * STRIDE + k] = undefined;
     this.#size--;
     return true;
   }
@@ -96,7 +110,8 @@ export class ExactTable<V> {
     this.#size = 0;
     for (let at = 0; at < old.length; at += STRIDE) {
       const key = old[at + 1];
-      if (key !== undefined) this.set(key as string, old[at] as number, old[at + 2] as V);
+      if (key !== undefined)
+        this.set(key as string, old[at] as number, old[at + 2] as V, old[at + 3] as number);
     }
   }
 }

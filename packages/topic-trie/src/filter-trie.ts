@@ -11,7 +11,7 @@
  * topic before its items are visited, so answers are exact.
  */
 
-import { type Bucket, bucketAdd, bucketItems, bucketRemove, visitBucket } from './bucket.js';
+import { type Bucket, bucketAdd, bucketItems, bucketRemove, visitMany } from './bucket.js';
 import { ExactTable } from './exact-table.js';
 import { hashRange, hashWhole } from './topic-hash.js';
 
@@ -27,6 +27,9 @@ const FLAGS = 3; // HAS_END | HAS_HASH, so the walk reads bucket arrays only whe
 const NODE_STRIDE = 4;
 const HAS_END = 1;
 const HAS_HASH = 2;
+/** The bucket holds several items (an array); otherwise it is the single item, never inspected. */
+const END_MANY = 4;
+const HASH_MANY = 8;
 
 /** Per-slot Int32 fields of the edge table. */
 const EDGE_PARENT = 0; // parent id + 1; 0 marks an empty slot
@@ -148,9 +151,15 @@ export class FilterTrie<T extends object> {
    * (combineLevels) is `hash`; returns the count.
    */
   visitExact(topic: string, hash: number, visit: (item: T) => void): number {
-    if (this.#exact.size === 0) return 0;
-    const bucket = this.#exact.get(topic, hash);
-    return bucket === undefined ? 0 : visitBucket(bucket, visit);
+    const exact = this.#exact;
+    if (exact.size === 0) return 0;
+    const at = exact.find(topic, hash);
+    if (at < 0) return 0;
+    if (exact.tagAt(at) === 0) {
+      visit(exact.valueAt(at) as T);
+      return 1;
+    }
+    return visitMany(exact.valueAt(at) as T[], visit);
   }
 
   /** The items stored under exactly this filter. */
@@ -175,7 +184,7 @@ export class FilterTrie<T extends object> {
       const bucket = this.#exact.get(filter, whole);
       if (bucket === undefined) this.#filters++;
       const next = bucketAdd(bucket, item);
-      if (next !== bucket) this.#exact.set(filter, whole, next);
+      if (next !== bucket) this.#exact.set(filter, whole, next, Array.isArray(next) ? 1 : 0);
       return;
     }
     const hash = filter.charCodeAt(filter.length - 1) === HASH;
@@ -195,10 +204,11 @@ export class FilterTrie<T extends object> {
     }
     const at = node * PAYLOAD_STRIDE + (hash ? HASH_FILTER : END_FILTER);
     const bucket = this.#payload[at + 1] as Bucket<T> | undefined;
-    this.#payload[at + 1] = bucketAdd(bucket, item);
+    const next = bucketAdd(bucket, item);
+    this.#payload[at + 1] = next;
+    this.#setShape(node, hash, next);
     if (bucket !== undefined) return;
     this.#payload[at] = filter;
-    this.#nodes[node * NODE_STRIDE + FLAGS]! |= hash ? HAS_HASH : HAS_END;
     this.#filters++;
     this.#wildcardFilters++;
   }
@@ -215,7 +225,7 @@ export class FilterTrie<T extends object> {
         this.#exact.delete(filter, whole);
         this.#filters--;
       } else if (next !== bucket) {
-        this.#exact.set(filter, whole, next);
+        this.#exact.set(filter, whole, next, Array.isArray(next) ? 1 : 0);
       }
       return true;
     }
@@ -229,9 +239,9 @@ export class FilterTrie<T extends object> {
     const next = bucketRemove(bucket, item);
     if (next === null) return false;
     this.#payload[at + 1] = next;
+    this.#setShape(node, hash, next);
     if (next !== undefined) return true;
     this.#payload[at] = undefined;
-    this.#nodes[node * NODE_STRIDE + FLAGS]! &= hash ? ~HAS_HASH : ~HAS_END;
     this.#filters--;
     this.#wildcardFilters--;
     // Prune from the leaf up while nodes hold nothing. Depth masks stay as they are: a mask that says
@@ -295,7 +305,12 @@ export class FilterTrie<T extends object> {
       const at = node * PAYLOAD_STRIDE;
       const payload = this.#payload;
       if (filterMatchesTopic(payload[at + HASH_FILTER] as string, topic)) {
-        visits += visitBucket(payload[at + HASH_BUCKET] as Bucket<T>, visit);
+        if ((flags & HASH_MANY) === 0) {
+          visit(payload[at + HASH_BUCKET] as T);
+          visits++;
+        } else {
+          visits += visitMany(payload[at + HASH_BUCKET] as T[], visit);
+        }
       }
     }
     if (i === count) {
@@ -303,7 +318,12 @@ export class FilterTrie<T extends object> {
         const at = node * PAYLOAD_STRIDE;
         const payload = this.#payload;
         if (filterMatchesTopic(payload[at + END_FILTER] as string, topic)) {
-          visits += visitBucket(payload[at + END_BUCKET] as Bucket<T>, visit);
+          if ((flags & END_MANY) === 0) {
+            visit(payload[at + END_BUCKET] as T);
+            visits++;
+          } else {
+            visits += visitMany(payload[at + END_BUCKET] as T[], visit);
+          }
         }
       }
       return visits;
@@ -332,6 +352,16 @@ export class FilterTrie<T extends object> {
       visits += this.#walk(plus, i + 1, topic, hashes, count, bit, dollar, visit);
     }
     return visits;
+  }
+
+  /** Record in FLAGS whether a node's `#` or end bucket exists and whether it is an array. */
+  #setShape(node: number, hash: boolean, bucket: Bucket<T> | undefined): void {
+    const at = node * NODE_STRIDE + FLAGS;
+    const has = hash ? HAS_HASH : HAS_END;
+    const many = hash ? HASH_MANY : END_MANY;
+    let flags = this.#nodes[at]! & ~(has | many);
+    if (bucket !== undefined) flags |= Array.isArray(bucket) ? has | many : has;
+    this.#nodes[at] = flags;
   }
 
   /** The node a wildcard filter's bucket hangs from, or -1; fills `path` (root first) if given. */
