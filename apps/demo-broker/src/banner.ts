@@ -36,7 +36,7 @@ export function tryItLines(addresses: readonly BoundAddress[], simCommand: strin
     'Try it from a second terminal:',
     `  mosquitto_sub ${hp} -t '#' -v                      # watch every message`,
     `  mosquitto_pub ${hp} -t hello -m world             # publish one`,
-    `  ${simCommand} --url mqtt://${dialHost(tcp.host)}:${tcp.port} --sensors 5   # simulated sensors`,
+    `  ${simCommand} --url mqtt://${dialHost(tcp.host)}:${tcp.port} --sensors 5 --watch   # sensors, readings printed`,
     'Press Ctrl+C to stop.',
   ];
 }
