@@ -98,3 +98,12 @@ export function makeWorkload(options: WorkloadOptions): Workload {
   }
   return { filters, values, topics, mix };
 }
+
+/** `count` distinct topics from the tree a broker with `subscriptions` subscriptions would have. */
+export function makeTopics(count: number, subscriptions: number, seed: number): string[] {
+  const random = seededRandom(seed);
+  const vocab = vocabulary(subscriptions);
+  const topics = new Set<string>();
+  while (topics.size < count) topics.add(randomLevels(random, vocab).join('/'));
+  return [...topics];
+}
