@@ -45,7 +45,7 @@ export class ExactTable<V> {
 
   /** Insert or replace. */
   set(key: string, hash: number, value: V, tag = 0): void {
-    if ((this.#size + 1) * 2 > this.#mask + 1) this.#grow();
+    if ((this.#size + 1) * 2 > this.#mask + 1) this.#resize((this.#mask + 1) * 2);
     const slots = this.#slots;
     const mask = this.#mask;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
@@ -92,6 +92,8 @@ export class ExactTable<V> {
     }
     for (let k = 0; k < STRIDE; k++) slots[hole * STRIDE + k] = undefined;
     this.#size--;
+    // Give memory back after mass unsubscribes, with room to spare so churn does not thrash.
+    if (this.#mask > 15 && this.#size * 8 < this.#mask + 1) this.#resize((this.#mask + 1) / 2);
     return true;
   }
 
@@ -103,10 +105,10 @@ export class ExactTable<V> {
     }
   }
 
-  #grow(): void {
+  #resize(capacity: number): void {
     const old = this.#slots;
-    this.#slots = new Array(old.length * 2).fill(undefined);
-    this.#mask = this.#mask * 2 + 1;
+    this.#slots = new Array(capacity * STRIDE).fill(undefined);
+    this.#mask = capacity - 1;
     this.#size = 0;
     for (let at = 0; at < old.length; at += STRIDE) {
       const key = old[at + 1];

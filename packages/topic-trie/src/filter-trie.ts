@@ -453,7 +453,7 @@ export class FilterTrie<T extends object> {
   }
 
   #insertEdge(parent: number, hash: number, child: number): void {
-    if ((this.#edgeCount + 1) * 2 > this.#edgeMask + 1) this.#growEdges();
+    if ((this.#edgeCount + 1) * 2 > this.#edgeMask + 1) this.#resizeEdges((this.#edgeMask + 1) * 2);
     const edges = this.#edges;
     const mask = this.#edgeMask;
     let slot = edgeSlot(parent, hash, mask);
@@ -491,12 +491,15 @@ export class FilterTrie<T extends object> {
     }
     edges.fill(0, hole * EDGE_STRIDE, (hole + 1) * EDGE_STRIDE);
     this.#edgeCount--;
+    // Give memory back after mass unsubscribes, with room to spare so churn does not thrash.
+    if (this.#edgeMask > 63 && this.#edgeCount * 8 < this.#edgeMask + 1)
+      this.#resizeEdges((this.#edgeMask + 1) / 2);
   }
 
-  #growEdges(): void {
+  #resizeEdges(capacity: number): void {
     const old = this.#edges;
-    this.#edges = new Int32Array(old.length * 2);
-    this.#edgeMask = this.#edgeMask * 2 + 1;
+    this.#edges = new Int32Array(capacity * EDGE_STRIDE);
+    this.#edgeMask = capacity - 1;
     this.#edgeCount = 0;
     for (let at = 0; at < old.length; at += EDGE_STRIDE) {
       const owner = old[at + EDGE_PARENT]!;

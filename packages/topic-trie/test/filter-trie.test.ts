@@ -85,17 +85,26 @@ describe('FilterTrie with colliding hashes', () => {
     });
   }
 
-  it('grows its tables past many nodes and shrinks back to nothing', () => {
+  it('grows its tables past many nodes, shrinks them as filters go, and stays exact throughout', () => {
     const trie = new FilterTrie<Item>();
     const items: Item[] = [];
     for (let i = 0; i < 3000; i++) items.push({ id: i, filter: `t${i % 50}/+/d${i}/#` });
+    for (let i = 3000; i < 6000; i++) items.push({ id: i, filter: `t${i % 50}/x/d${i}` });
     for (const item of items) trie.add(item.filter, item);
     expect(matchAll(trie, 't7/x/d57/y', -1)).toEqual([57]);
-    expect([...trie.buckets()]).toHaveLength(3000);
-    for (const item of items) expect(trie.remove(item.filter, item)).toBe(true);
+    expect(matchAll(trie, 't7/x/d3007', -1)).toEqual([3007]);
+    expect([...trie.buckets()]).toHaveLength(6000);
+    // Remove all but every 100th, in an order that interleaves exact and wildcard filters.
+    for (const item of items) if (item.id % 100 !== 7) expect(trie.remove(item.filter, item)).toBe(true);
+    expect(trie.filterCount).toBe(60);
+    expect(matchAll(trie, 't7/x/d57/y', -1)).toEqual([]);
+    expect(matchAll(trie, 't7/x/d107/y', -1)).toEqual([107]);
+    expect(matchAll(trie, 't7/x/d3007', -1)).toEqual([3007]);
+    expect(matchAll(trie, 't7/q/d3007', -1)).toEqual([]);
+    for (const item of items) if (item.id % 100 === 7) expect(trie.remove(item.filter, item)).toBe(true);
     expect(trie.filterCount).toBe(0);
     expect(trie.hasWildcards).toBe(false);
-    expect(matchAll(trie, 't7/x/d57/y', -1)).toEqual([]);
+    expect(matchAll(trie, 't7/x/d107/y', -1)).toEqual([]);
   });
 
   it('hashWhole equals combineLevels over hashLevels', () => {
