@@ -6,7 +6,8 @@ export type QoS = 0 | 1 | 2;
 interface Common {
   url: string;
   qos: QoS;
-  protocolVersion: 4 | 5;
+  /** Undefined: MQTT 5, falling back to 3.1.1 when the broker refuses 5 (Aedes, older brokers). */
+  protocolVersion: 4 | 5 | undefined;
   username: string | undefined;
   password: string | undefined;
   insecure: boolean;
@@ -122,12 +123,13 @@ function commonOptions(command: Command, defaults: { qos: QoS }): Command {
         .argParser(integer(0, 2)),
     )
     .addOption(
-      new Option('--mqtt-version <version>', 'MQTT protocol version: 4 (3.1.1) or 5')
-        .default(5)
-        .argParser((raw: string) => {
-          if (raw !== '4' && raw !== '5') throw new InvalidArgumentError('expected 4 or 5');
-          return Number(raw);
-        }),
+      new Option(
+        '--mqtt-version <version>',
+        'MQTT protocol version: 4 (3.1.1) or 5 (default: 5, or 4 when the broker refuses 5)',
+      ).argParser((raw: string) => {
+        if (raw !== '4' && raw !== '5') throw new InvalidArgumentError('expected 4 or 5');
+        return Number(raw);
+      }),
     )
     .option('--username <name>', 'user name for CONNECT')
     .option(
@@ -315,7 +317,7 @@ function common(opts: Record<string, unknown>): Common {
   return {
     url: opts.url as string,
     qos: opts.qos as QoS,
-    protocolVersion: opts.mqttVersion as 4 | 5,
+    protocolVersion: opts.mqttVersion as 4 | 5 | undefined,
     username: opts.username as string | undefined,
     password: opts.password as string | undefined,
     insecure: opts.insecure === true,

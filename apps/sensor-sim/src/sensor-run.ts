@@ -1,6 +1,6 @@
 import { createClient, type MqttClient } from '@mq/client';
 import type { SensorArgs } from './args.js';
-import { clientOptions, errorText, instanceTag } from './link.js';
+import { clientOptions, errorText, instanceTag, negotiateVersion } from './link.js';
 import { createFleet, reading, type Sensor } from './sensors/fleet.js';
 import { formatStatus, RateMeter, type SimCounters, StatusLine } from './status-line.js';
 import { watchTopics } from './watch.js';
@@ -8,6 +8,7 @@ import { watchTopics } from './watch.js';
 export interface SensorSummary extends SimCounters {
   mode: 'sensors';
   url: string;
+  protocolVersion: number;
   qos: number;
   elapsedS: number;
   perSecond: number;
@@ -56,7 +57,11 @@ export async function runSensors(
     lastErrors.set(text, (lastErrors.get(text) ?? 0) + 1);
   };
   const tag = instanceTag();
-  const base = clientOptions(args, io.env);
+  const base = await negotiateVersion(
+    args.url,
+    clientOptions(args, io.env),
+    args.protocolVersion !== undefined,
+  );
   const periodMs = 1000 / args.rate;
   const startedAt = Date.now();
 
@@ -172,6 +177,7 @@ export async function runSensors(
   return {
     mode: 'sensors',
     url: args.url,
+    protocolVersion: base.protocolVersion ?? 5,
     qos: args.qos,
     ...counters,
     connected: running.filter((r) => r.client.state === 'connected').length,

@@ -7,7 +7,7 @@ describe('parseArgs: sensors mode', () => {
       mode: 'sensors',
       url: 'mqtt://127.0.0.1:1883',
       qos: 1,
-      protocolVersion: 5,
+      protocolVersion: undefined,
       username: undefined,
       password: undefined,
       insecure: false,

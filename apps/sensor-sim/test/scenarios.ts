@@ -9,8 +9,13 @@ const READING_TOPIC = /^([\w-]+)\/(temperature|humidity|light|motion|power)\/([\
  * The simulator publishes readings a subscriber receives and parses, keeps a retained `online`
  * status, and a clean stop (SIGINT) sets it `offline` and exits 0 with a summary.
  */
-export async function readingsArrive(brokerUrl: string, simUrl: string, prefix: string): Promise<void> {
-  const sub = await subscribe(brokerUrl, `${prefix}/#`);
+export async function readingsArrive(
+  brokerUrl: string,
+  simUrl: string,
+  prefix: string,
+  protocolVersion: 4 | 5 = 5,
+): Promise<void> {
+  const sub = await subscribe(brokerUrl, `${prefix}/#`, protocolVersion);
   const sim = launch(SIM_CLI, [
     '--url',
     simUrl,
@@ -52,8 +57,12 @@ export async function readingsArrive(brokerUrl: string, simUrl: string, prefix: 
 }
 
 /** Killed without a chance to say goodbye, the broker publishes each sensor's will: status `offline`. */
-export async function willMarksOffline(brokerUrl: string, prefix: string): Promise<void> {
-  const sub = await subscribe(brokerUrl, `${prefix}/+/+/+/status`);
+export async function willMarksOffline(
+  brokerUrl: string,
+  prefix: string,
+  protocolVersion: 4 | 5 = 5,
+): Promise<void> {
+  const sub = await subscribe(brokerUrl, `${prefix}/+/+/+/status`, protocolVersion);
   const sim = launch(SIM_CLI, ['--url', brokerUrl, '--sensors', '3', '--prefix', prefix, '--quiet']);
   try {
     const statuses = () => [...latest(sub.received)];
@@ -62,7 +71,7 @@ export async function willMarksOffline(brokerUrl: string, prefix: string): Promi
     expect(exit.signal).toBe('SIGKILL');
     await sub.until(() => statuses().every(([, v]) => v === 'offline'));
     // The will is retained: a newcomer learns the sensors are offline.
-    const late = await subscribe(brokerUrl, `${prefix}/+/+/+/status`);
+    const late = await subscribe(brokerUrl, `${prefix}/+/+/+/status`, protocolVersion);
     try {
       await late.until(() => late.received.length === 3);
       expect(late.received.every((r) => r.retain && r.text === 'offline')).toBe(true);

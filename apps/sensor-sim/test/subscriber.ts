@@ -7,8 +7,8 @@ export interface Received {
 }
 
 /** An MQTT.js subscriber that records everything and lets a test wait for a condition. */
-export async function subscribe(url: string, filter: string) {
-  const client: MqttClient = await mqtt.connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0 });
+export async function subscribe(url: string, filter: string, protocolVersion: 4 | 5 = 5) {
+  const client: MqttClient = await mqtt.connectAsync(url, { protocolVersion, reconnectPeriod: 0 });
   const received: Received[] = [];
   const waiters = new Set<() => void>();
   client.on('message', (topic, payload, packet) => {

@@ -1,6 +1,6 @@
 import { connect, type MqttClient } from '@mq/client';
 import type { BenchArgs } from '../args.js';
-import { clientOptions, errorText } from '../link.js';
+import { clientOptions, errorText, negotiateVersion } from '../link.js';
 import { StatusLine } from '../status-line.js';
 import { LatencyHistogram, type LatencySummary } from './histogram.js';
 import { createPayloadFactory, nowMs, readHeader } from './payload.js';
@@ -9,6 +9,7 @@ import { SequenceTracker } from './sequence-tracker.js';
 export interface BenchReport {
   mode: 'bench';
   url: string;
+  protocolVersion: number;
   publishers: number;
   subscribers: number;
   qos: number;
@@ -47,7 +48,11 @@ export async function runBench(
 ): Promise<BenchReport> {
   const runId = Math.floor(Math.random() * 0xffffffff);
   const base = `${args.topic}/${runId.toString(16)}`;
-  const options = clientOptions(args, io.env);
+  const options = await negotiateVersion(
+    args.url,
+    clientOptions(args, io.env),
+    args.protocolVersion !== undefined,
+  );
   const clients: MqttClient[] = [];
   let reconnects = 0;
   const open = async (clientId: string) => {
@@ -216,6 +221,7 @@ export async function runBench(
     return {
       mode: 'bench',
       url: args.url,
+      protocolVersion: options.protocolVersion ?? 5,
       publishers: args.publishers,
       subscribers: args.subscribers,
       qos: args.qos,
