@@ -4,7 +4,27 @@ import { protocolError } from './errors.js';
 import type { PublishPacket } from './packets.js';
 import { decodeProperties } from './properties.js';
 import type { Reader } from './reader.js';
-import { decodeUtf8 } from './utf8.js';
+import { decodeAscii, decodeUtf8 } from './utf8.js';
+
+/**
+ * The Topic Name in one pass over the bytes: wildcards are refused [MQTT-3.3.2-2] (their bytes never occur
+ * inside a multi-byte UTF-8 sequence), pure ASCII is sliced directly, anything else gets the full UTF-8 check.
+ */
+function decodeTopicName(bytes: Uint8Array, start: number, end: number): string {
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    if (c === 0x23 || c === 0x2b) {
+      throw protocolError(
+        'INVALID_TOPIC_NAME',
+        'publish.topic',
+        `must not contain the wildcard '${String.fromCharCode(c)}'`,
+      );
+    }
+    if (c >= 0x80 || c === 0) ascii = false;
+  }
+  return ascii ? decodeAscii(bytes, start, end) : decodeUtf8(bytes, start, end, 'publish.topic');
+}
 
 export function decodePublish(
   r: Reader,

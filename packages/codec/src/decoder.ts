@@ -33,8 +33,8 @@ const AWAIT_BODY = 2;
 const INITIAL_BODY_CAPACITY = 16 * 1024;
 
 export class PacketDecoder {
-  protocolVersion: ProtocolVersion;
   readonly side: Side | undefined;
+  #protocolVersion: ProtocolVersion;
   #maxPacketSize: number;
   #state = AWAIT_TYPE;
   #first = 0;
@@ -47,10 +47,22 @@ export class PacketDecoder {
   #failure: unknown = null;
 
   constructor(options: PacketDecoderOptions = {}) {
+    this.#protocolVersion = 4;
     this.protocolVersion = options.protocolVersion ?? 4;
     this.side = options.side;
     this.#maxPacketSize = MAX_PACKET_SIZE;
     this.maxPacketSize = options.maxPacketSize ?? MAX_PACKET_SIZE;
+  }
+
+  /** Version used for packets other than CONNECT; a decoded CONNECT sets it to its own version. */
+  get protocolVersion(): ProtocolVersion {
+    return this.#protocolVersion;
+  }
+
+  set protocolVersion(value: ProtocolVersion) {
+    if (value !== 3 && value !== 4 && value !== 5)
+      throw new RangeError(`protocolVersion must be 3, 4 or 5, got ${value}`);
+    this.#protocolVersion = value;
   }
 
   get maxPacketSize(): number {
@@ -93,7 +105,7 @@ export class PacketDecoder {
     while (pos < n) {
       if (this.#state === AWAIT_TYPE) {
         const first = bytes[pos++]!;
-        checkFirstByte(first, this.protocolVersion, this.side);
+        checkFirstByte(first, this.#protocolVersion, this.side);
         this.#first = first;
         this.#length = 0;
         this.#multiplier = 1;
@@ -140,6 +152,16 @@ export class PacketDecoder {
           );
         }
         this.#multiplier *= 128;
+        // The next byte adds at least one multiplier (a final 0 would not be minimal): reject early, so even
+        // the header never holds more than maxPacketSize bytes.
+        const least = 1 + this.#lengthBytes + 1 + this.#length + this.#multiplier;
+        if (least > this.#maxPacketSize) {
+          throw protocolError(
+            'PACKET_TOO_LARGE',
+            'packet',
+            `at least ${least} bytes exceed the maximum packet size ${this.#maxPacketSize}`,
+          );
+        }
         continue;
       }
       if (b === 0 && this.#lengthBytes > 1) {
@@ -188,9 +210,9 @@ export class PacketDecoder {
     if (first >> 4 === PacketType.CONNECT) {
       // Learn the version before validating the rest, so errors can be answered in the client's version.
       const level = peekConnectLevel(bytes, start, end);
-      if (level !== undefined) this.protocolVersion = level;
+      if (level !== undefined) this.#protocolVersion = level;
     }
-    const packet = decodeBody(first, bytes, start, end, this.protocolVersion, this.side);
+    const packet = decodeBody(first, bytes, start, end, this.#protocolVersion, this.side);
     onPacket(packet);
   }
 }

@@ -5,10 +5,12 @@ import { protocolError } from './errors.js';
 export interface Sizes {
   props: number;
   willProps: number;
+  /** UTF-8 byte length of the PUBLISH topic. */
+  topic: number;
 }
 
 export function newSizes(): Sizes {
-  return { props: 0, willProps: 0 };
+  return { props: 0, willProps: 0, topic: 0 };
 }
 
 /** A non-zero 16-bit Packet Identifier [MQTT-2.2.1-3] (5.0), [MQTT-2.3.1-1] (3.1.1). */

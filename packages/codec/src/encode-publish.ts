@@ -11,32 +11,12 @@ export function publishFlags(p: PublishPacket): number {
   return (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 0x01 : 0);
 }
 
-/** UTF-8 length of a Topic Name, checked in one pass for U+0000 and wildcards [MQTT-3.3.2-2]. */
+/** UTF-8 length of a Topic Name, checked for wildcards [MQTT-3.3.2-2] (and by stringLength for UTF-8). */
 function topicNameLength(topic: string): number {
-  if (typeof topic !== 'string') throw new TypeError('publish.topic: expected a string');
-  const n = topic.length;
-  for (let i = 0; i < n; i++) {
-    const c = topic.charCodeAt(i);
-    if (c === 0x23 || c === 0x2b) {
-      throw protocolError(
-        'INVALID_TOPIC_NAME',
-        'publish.topic',
-        `must not contain the wildcard '${topic[i]}'`,
-      );
-    }
-    // Non-ASCII or U+0000: the general string check measures the rest and finds U+0000 and lone surrogates.
-    if (c >= 0x80 || c === 0) {
-      const wildcard = topic.indexOf('+', i) !== -1 ? '+' : topic.indexOf('#', i) !== -1 ? '#' : undefined;
-      if (wildcard)
-        throw protocolError(
-          'INVALID_TOPIC_NAME',
-          'publish.topic',
-          `must not contain the wildcard '${wildcard}'`,
-        );
-      return stringLength(topic, 'publish.topic');
-    }
-  }
-  if (n > 0xffff) return stringLength(topic, 'publish.topic');
+  const n = stringLength(topic, 'publish.topic');
+  const wildcard = topic.indexOf('+') !== -1 ? '+' : topic.indexOf('#') !== -1 ? '#' : undefined;
+  if (wildcard)
+    throw protocolError('INVALID_TOPIC_NAME', 'publish.topic', `must not contain the wildcard '${wildcard}'`);
   return n;
 }
 
@@ -45,7 +25,8 @@ export function publishLength(p: PublishPacket, version: ProtocolVersion, sizes:
   checkQos(qos, 'publish.qos');
   if (p.dup && qos === 0) throw protocolError('RESERVED_FLAGS', 'publish.dup', 'DUP must be 0 for QoS 0');
   const topic = p.topic;
-  let n = 2 + topicNameLength(topic);
+  sizes.topic = topicNameLength(topic);
+  let n = 2 + sizes.topic;
   if (qos > 0) {
     checkPacketId(p.packetId, 'publish.packetId');
     n += 2;
@@ -72,7 +53,7 @@ export function publishLength(p: PublishPacket, version: ProtocolVersion, sizes:
 }
 
 export function writePublish(w: Writer, p: PublishPacket, version: ProtocolVersion, sizes: Sizes): void {
-  w.utf8(p.topic);
+  w.utf8(p.topic, sizes.topic);
   if (p.qos > 0) w.u16(p.packetId!);
   if (version === 5) writeProperties(w, p.properties, sizes.props);
   w.raw(p.payload);

@@ -36,6 +36,7 @@ function checkVersion(version: unknown): asserts version is ProtocolVersion {
 function bodyLength(packet: Packet, version: ProtocolVersion, sizes: Sizes): number {
   sizes.props = 0;
   sizes.willProps = 0;
+  sizes.topic = 0;
   let n: number;
   switch (packet.type) {
     case 'publish':

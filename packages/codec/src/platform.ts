@@ -8,6 +8,7 @@ export interface FastBuffer extends Uint8Array {
   latin1Slice(start: number, end: number): string;
   utf8Slice(start: number, end: number): string;
   utf8Write(value: string, offset: number, length: number): number;
+  latin1Write(value: string, offset: number, length: number): number;
 }
 
 interface BufferCtor {
@@ -26,7 +27,8 @@ function detect(): BufferCtor | undefined {
   const fast =
     typeof proto.latin1Slice === 'function' &&
     typeof proto.utf8Slice === 'function' &&
-    typeof proto.utf8Write === 'function';
+    typeof proto.utf8Write === 'function' &&
+    typeof proto.latin1Write === 'function';
   return fast ? candidate : undefined;
 }
 

@@ -85,6 +85,14 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number, field:
     : textDecoder.decode(bytes.subarray(start, end));
 }
 
+/** Decodes bytes the caller has checked to be ASCII without U+0000. */
+export function decodeAscii(bytes: Uint8Array, start: number, end: number): string {
+  if (NodeBuffer) return (bytes as FastBuffer).latin1Slice(start, end);
+  return end - start <= SHORT
+    ? asciiShort(bytes, start, end)
+    : textDecoder.decode(bytes.subarray(start, end));
+}
+
 function asciiShort(bytes: Uint8Array, start: number, end: number): string {
   let s = '';
   for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
@@ -98,6 +106,11 @@ function asciiShort(bytes: Uint8Array, start: number, end: number): string {
 export function utf8Length(value: string, field: string): number {
   if (typeof value !== 'string') throw new TypeError(`${field}: expected a string, got ${typeof value}`);
   const n = value.length;
+  // Node fast path: the native count equals the length only for pure ASCII, which needs just the U+0000 check.
+  if (NodeBuffer !== undefined && NodeBuffer.byteLength(value, 'utf8') === n) {
+    if (value.indexOf('\u0000') !== -1) throw protocolError('INVALID_UTF8', field, 'contains U+0000');
+    return n;
+  }
   let bytes = 0;
   for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i);
@@ -119,9 +132,13 @@ export function utf8Length(value: string, field: string): number {
 
 /**
  * Writes `value` as UTF-8 at `offset` (no length prefix) and returns the number of bytes written. The
- * caller has validated `value` with `utf8Length` and sized `target` for it.
+ * caller has validated `value` with `utf8Length` and sized `target` for it. `byteLength`, when the caller
+ * knows it, lets pure ASCII go straight to the native Latin-1 writer.
  */
-export function writeUtf8(target: Uint8Array, value: string, offset: number): number {
+export function writeUtf8(target: Uint8Array, value: string, offset: number, byteLength = -1): number {
+  if (byteLength === value.length && NodeBuffer) {
+    return (target as FastBuffer).latin1Write(value, offset, byteLength);
+  }
   const n = value.length;
   if (n <= SHORT_WRITE) {
     let i = 0;

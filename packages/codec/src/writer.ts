@@ -40,11 +40,11 @@ export class Writer {
     this.pos = writeVarint(this.bytes, value, this.pos);
   }
 
-  /** 2-byte length prefix, then the UTF-8 bytes (already validated by utf8Length). */
-  utf8(value: string): void {
+  /** 2-byte length prefix, then the UTF-8 bytes (already validated by utf8Length, which gave `byteLength`). */
+  utf8(value: string, byteLength = -1): void {
     const b = this.bytes;
     const p = this.pos;
-    const n = writeUtf8(b, value, p + 2);
+    const n = writeUtf8(b, value, p + 2, byteLength);
     b[p] = n >>> 8;
     b[p + 1] = n & 0xff;
     this.pos = p + 2 + n;

@@ -103,6 +103,13 @@ describe('PacketDecoder limits', () => {
     expect(d.bufferedBytes).toBeLessThanOrEqual(5);
   });
 
+  it('rejects an oversized packet while its Remaining Length is still arriving', () => {
+    const d = new PacketDecoder({ maxPacketSize: 2 });
+    d.push(hexBytes('30'), () => {});
+    expect(() => d.push(hexBytes('80'), () => {})).toThrow(/maximum packet size 2/);
+    expect(d.bufferedBytes).toBeLessThanOrEqual(2);
+  });
+
   it('accepts a packet of exactly maxPacketSize', () => {
     const bytes = encodePacket(
       { type: 'publish', topic: 't', payload: new Uint8Array(10), qos: 0, retain: false, dup: false },
@@ -124,8 +131,15 @@ describe('PacketDecoder limits', () => {
     expect(() => new PacketDecoder().push('c000' as never, () => {})).toThrow(TypeError);
   });
 
-  it('rejects a bad maxPacketSize', () => {
+  it('rejects a bad maxPacketSize or protocolVersion', () => {
     expect(() => new PacketDecoder({ maxPacketSize: 0 })).toThrow(RangeError);
+    expect(() => new PacketDecoder({ protocolVersion: 6 as 5 })).toThrow(RangeError);
+    const d = new PacketDecoder();
+    d.protocolVersion = 5;
+    expect(d.protocolVersion).toBe(5);
+    expect(() => {
+      d.protocolVersion = 2 as 5;
+    }).toThrow(RangeError);
   });
 
   it('stays failed after a protocol error and rethrows it', () => {

@@ -19,7 +19,8 @@ import { packetArb } from './arbitraries.js';
 import { plain } from './helpers.js';
 import { canonical, fromTheirs, toTheirs } from './mqtt-packet-map.js';
 
-const RUNS = 1500;
+/** Runs per property; raise it for a deeper search, e.g. FUZZ_RUNS=100000. */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
 
 function theirParse(bytes: Uint8Array, version: ProtocolVersion): Record<string, unknown> {
   const parser = mqtt.parser({ protocolVersion: version });

@@ -19,7 +19,8 @@ import {
 import { packetArb } from './arbitraries.js';
 import { plain } from './helpers.js';
 
-const RUNS = 1500;
+/** Runs per property; raise it for a deeper search, e.g. FUZZ_RUNS=100000. */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
 const version = fc.constantFrom<ProtocolVersion>(3, 4, 5);
 const side = fc.constantFrom<Side | undefined>(undefined, 'server', 'client');
 const chunkSizes = fc.array(fc.integer({ min: 1, max: 48 }), { minLength: 1, maxLength: 16 });

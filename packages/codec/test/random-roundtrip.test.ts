@@ -12,7 +12,7 @@ describe('randomized round trips', () => {
           const bytes = encodePacket(p, version);
           expect(plain(decodePacket(bytes, { protocolVersion: version }))).toEqual(plain(p));
         }),
-        { numRuns: 2000 },
+        { numRuns: Number(process.env.FUZZ_RUNS ?? 2000) },
       );
     });
   }
