@@ -31,7 +31,7 @@ export interface ClientOptions {
   password?: string | Uint8Array;
   /** Seconds; 0 turns keepalive off. Default 60. The server's Server Keep Alive (v5) overrides it. */
   keepAlive?: number;
-  /** How long to wait for PINGRESP before declaring the connection dead, ms. Default: min(keepAlive/2, 30 s). */
+  /** How long to wait for PINGRESP before declaring the connection dead, ms. Default: keep alive / 2, between 1 s and 30 s. */
   pingTimeout?: number;
   /**
    * Clean Start (v5) / Clean Session (v3, v4). Default true. In v5 it applies to the first connection;
@@ -104,7 +104,6 @@ export interface ResolvedOptions
     >
   > {
   reconnect: Required<BackoffOptions> | false;
-  pingTimeout: number;
   raw: ClientOptions;
 }
 
@@ -140,7 +139,6 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     protocolVersion,
     clientId,
     keepAlive,
-    pingTimeout: options.pingTimeout ?? Math.min((keepAlive * 1000) / 2, 30_000),
     cleanStart: options.cleanStart ?? true,
     sessionExpiryInterval: options.sessionExpiryInterval ?? 0,
     topicAliasMaximum: options.topicAliasMaximum ?? 0,
