@@ -119,6 +119,7 @@ export async function runSensors(
       })
     : undefined;
   const meter = new RateMeter();
+  meter.sample(startedAt, 0);
   let printed = '';
   const report = () => {
     const line = formatStatus(counters, meter.sample(Date.now(), counters.published), args.qos);

@@ -48,7 +48,8 @@ export class StatusLine {
 
   show(text: string): void {
     if (!this.enabled) return;
-    const width = this.#stream.columns ?? 120;
+    // Some terminals (and `script`) report 0 columns: treat that as unknown.
+    const width = this.#stream.columns || 120;
     this.#stream.write(`\r\x1b[2K${text.slice(0, Math.max(10, width - 1))}`);
     this.#shown = true;
   }
