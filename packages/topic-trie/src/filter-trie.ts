@@ -2,13 +2,13 @@
  * The matching core shared by subscriptions and shared-subscription groups: a store of items keyed by
  * topic filter.
  *
- * Filters without wildcards live in one Map keyed by the whole filter, so a topic's exact subscribers
- * are a single lookup. Filters with `+` or `#` live in a trie of levels kept in typed arrays: nodes are
- * integer ids, and the literal edges of all nodes share one open-addressing table keyed by
- * (parent id, hash of the level). Matching hashes the topic's levels in one pass over its characters
- * and walks the trie with integer compares only, touching no strings and allocating nothing. Because
- * hashes can collide, every bucket the walk reaches is confirmed by comparing its filter with the
- * topic before its items are visited, so answers are exact.
+ * Filters without wildcards live in one hash table keyed by the whole filter (exact-table.ts), so a
+ * topic's exact subscribers are a single probe. Filters with `+` or `#` live in a trie of levels kept
+ * in typed arrays: nodes are integer ids, and the literal edges of all nodes share one open-addressing
+ * table keyed by (parent id, hash of the level). Matching hashes the topic's levels in one pass over
+ * its characters and walks the trie with integer compares only, touching no strings and allocating
+ * nothing. Because hashes can collide, every bucket the walk reaches is confirmed by comparing its
+ * filter with the topic before its items are visited, so answers are exact.
  */
 
 import { type Bucket, bucketAdd, bucketItems, bucketRemove, visitMany } from './bucket.js';
@@ -30,6 +30,11 @@ const HAS_HASH = 2;
 /** The bucket holds several items (an array); otherwise it is the single item, never inspected. */
 const END_MANY = 4;
 const HASH_MANY = 8;
+/**
+ * The `#` filter has no `+`, so its bucket stores the filter's prefix (the filter without `/#`) and a
+ * match confirms it with one startsWith instead of a level-by-level comparison.
+ */
+const HASH_PLAIN = 16;
 
 /** Per-slot Int32 fields of the edge table. */
 const EDGE_PARENT = 0; // parent id + 1; 0 marks an empty slot
@@ -92,6 +97,12 @@ export function filterMatchesTopic(filter: string, topic: string): boolean {
     f++;
     t++;
   }
+}
+
+/** Whether `prefix/#` (a `#` filter without `+`, given without its `/#`) matches `topic`. */
+function prefixMatchesTopic(prefix: string, topic: string): boolean {
+  const len = prefix.length;
+  return topic.startsWith(prefix) && (topic.length === len || topic.charCodeAt(len) === SLASH);
 }
 
 /** True when `filter` contains `+` or `#` (filters are validated, so any occurrence is a wildcard level). */
@@ -208,7 +219,12 @@ export class FilterTrie<T extends object> {
     this.#payload[at + 1] = next;
     this.#setShape(node, hash, next);
     if (bucket !== undefined) return;
-    this.#payload[at] = filter;
+    if (hash && filter.indexOf('+') < 0) {
+      this.#payload[at] = filter.slice(0, Math.max(0, filter.length - 2));
+      this.#nodes[node * NODE_STRIDE + FLAGS]! |= HASH_PLAIN;
+    } else {
+      this.#payload[at] = filter;
+    }
     this.#filters++;
     this.#wildcardFilters++;
   }
@@ -242,6 +258,7 @@ export class FilterTrie<T extends object> {
     this.#setShape(node, hash, next);
     if (next !== undefined) return true;
     this.#payload[at] = undefined;
+    if (hash) this.#nodes[node * NODE_STRIDE + FLAGS]! &= ~HASH_PLAIN;
     this.#filters--;
     this.#wildcardFilters--;
     // Prune from the leaf up while nodes hold nothing. Depth masks stay as they are: a mask that says
@@ -276,11 +293,16 @@ export class FilterTrie<T extends object> {
   *buckets(): IterableIterator<[string, readonly T[]]> {
     for (const [filter, bucket] of this.#exact.entries()) yield [filter, bucketItems(bucket)];
     const payload = this.#payload;
-    for (let at = 0; at < this.#nodeCount * PAYLOAD_STRIDE; at += PAYLOAD_STRIDE) {
-      for (const field of [END_FILTER, HASH_FILTER]) {
-        const bucket = payload[at + field + 1] as Bucket<T> | undefined;
-        if (bucket !== undefined) yield [payload[at + field] as string, bucketItems(bucket)];
-      }
+    for (let node = 0; node < this.#nodeCount; node++) {
+      const at = node * PAYLOAD_STRIDE;
+      const end = payload[at + END_BUCKET] as Bucket<T> | undefined;
+      if (end !== undefined) yield [payload[at + END_FILTER] as string, bucketItems(end)];
+      const hash = payload[at + HASH_BUCKET] as Bucket<T> | undefined;
+      if (hash === undefined) continue;
+      let filter = payload[at + HASH_FILTER] as string;
+      if ((this.#nodes[node * NODE_STRIDE + FLAGS]! & HASH_PLAIN) !== 0)
+        filter = node === 0 ? '#' : `${filter}/#`;
+      yield [filter, bucketItems(hash)];
     }
   }
 
@@ -304,7 +326,13 @@ export class FilterTrie<T extends object> {
     if ((flags & HAS_HASH) !== 0 && !guarded) {
       const at = node * PAYLOAD_STRIDE;
       const payload = this.#payload;
-      if (filterMatchesTopic(payload[at + HASH_FILTER] as string, topic)) {
+      const filter = payload[at + HASH_FILTER] as string;
+      // The root's plain `#` bucket is the filter `#`, which matches every topic that gets here.
+      if (
+        (flags & HASH_PLAIN) !== 0
+          ? node === 0 || prefixMatchesTopic(filter, topic)
+          : filterMatchesTopic(filter, topic)
+      ) {
         if ((flags & HASH_MANY) === 0) {
           visit(payload[at + HASH_BUCKET] as T);
           visits++;

@@ -107,6 +107,19 @@ describe('FilterTrie with colliding hashes', () => {
     expect(matchAll(trie, 't7/x/d107/y', -1)).toEqual([]);
   });
 
+  it('lists every bucket under its filter, including the # forms stored as prefixes', () => {
+    const trie = new FilterTrie<Item>();
+    const filters = ['#', '/#', 'a/#', 'a/b/#', '+/#', 'a/+', 'x', '/'];
+    filters.forEach((filter, id) => trie.add(filter, { id, filter }));
+    const listed = [...trie.buckets()].map(
+      ([filter, items]) => `${filter}=${items.map((i) => i.filter).join()}`,
+    );
+    expect(listed.sort()).toEqual(filters.map((f) => `${f}=${f}`).sort());
+    expect(trie.get('/#')?.map((i) => i.id)).toEqual([1]);
+    expect(matchAll(trie, '/x', -1)).toEqual([0, 1, 4]);
+    expect(matchAll(trie, 'a', -1)).toEqual([0, 2, 4]);
+  });
+
   it('hashWhole equals combineLevels over hashLevels', () => {
     fc.assert(
       fc.property(topicArb, fc.constantFrom(-1, 0, 1), (topic, mask) => {
