@@ -68,6 +68,10 @@ export class OutgoingFlows {
   #link: OutgoingLink | undefined;
   #lastKey = 0;
   #idleWaiters: Array<() => void> = [];
+  /** Puts awaiting the store. */
+  #accepting = 0;
+  /** Set once the client closed: late accepts settle with it at once. */
+  #closedWith: MqttClientError | undefined;
   /** Peak number of QoS 1/2 publishes in flight on one connection (for tests and metrics). */
   peakInflight = 0;
 
@@ -77,8 +81,9 @@ export class OutgoingFlows {
     this.#events = events;
   }
 
+  /** Accepted or being accepted, not sent yet. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#accepting;
   }
 
   get inflight(): number {
@@ -127,12 +132,22 @@ export class OutgoingFlows {
     }
     const message: StoredMessage = { key: ++this.#lastKey, topic, payload, qos, retain, state: 'queued' };
     if (properties) message.properties = properties;
+    this.#accepting += 1;
     try {
       await this.#store.put(message);
     } catch (cause) {
+      this.#accepting -= 1;
+      this.#checkIdle();
       throw cause instanceof MqttClientError
         ? cause
         : new MqttClientError(ClientErrorCode.StoreError, 'the message store refused the message', { cause });
+    }
+    this.#accepting -= 1;
+    if (this.#closedWith) {
+      // Stored, so a later run sends it; this run's promise ends with the close.
+      settle.reject(this.#closedWith);
+      this.#checkIdle();
+      return;
     }
     this.#queue.push({ message, settle });
     this.drain();
@@ -266,6 +281,7 @@ export class OutgoingFlows {
 
   /** Rejects every pending promise (the messages stay in the store for a later run). */
   failAll(error: MqttClientError): void {
+    this.#closedWith = error;
     for (const entry of [...this.#queue.toArray(), ...this.#inflight.values()]) {
       const settle = entry.settle;
       entry.settle = undefined;
@@ -276,7 +292,7 @@ export class OutgoingFlows {
 
   /** Resolves when nothing is queued or in flight. */
   whenIdle(): Promise<void> {
-    if (this.#queue.length === 0 && this.#inflight.size === 0) return Promise.resolve();
+    if (this.queued === 0 && this.#inflight.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -408,7 +424,7 @@ export class OutgoingFlows {
   }
 
   #checkIdle(): void {
-    if (this.#queue.length > 0 || this.#inflight.size > 0) return;
+    if (this.queued > 0 || this.#inflight.size > 0) return;
     for (const waiter of this.#idleWaiters.splice(0)) waiter();
   }
 

@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { PublishPacket } from '@mq/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from '../src/client.js';
 import { MqttClientError } from '../src/errors.js';
 import { connect, createClient } from '../src/index.js';
 import type { Message } from '../src/message.js';
+import { FileStore } from '../src/store/file.js';
 import { defaultBehaviour, FakeBroker, type FakeConnection } from './helpers/fake-broker.js';
 import { waitUntil } from './helpers/transport-probe.js';
 
@@ -355,5 +359,29 @@ describe('end', () => {
     await client.end({ force: true });
     await expect(waiting).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
     expect(await stream.next()).toEqual({ value: undefined, done: true });
+  });
+});
+
+describe('accepting while closing', () => {
+  it('end() waits for a publish whose store write is still pending, and a forced end rejects it', async () => {
+    broker = await FakeBroker.start();
+    const dir = mkdtempSync(join(tmpdir(), 'mq-accept-'));
+    try {
+      client = await connect(broker.url, { store: new FileStore(join(dir, 'a.log')) });
+      const graceful = client.publish('t', 'x', { qos: 1 });
+      await client.end();
+      expect(await graceful).toMatchObject({ reasonCode: 0 });
+
+      const store = new FileStore(join(dir, 'b.log'));
+      client = await connect(broker.url, { store });
+      const forced = client.publish('t', 'y', { qos: 1 }).catch((error: unknown) => error);
+      await client.end({ force: true });
+      expect(await forced).toMatchObject({ code: 'CLIENT_CLOSED' });
+      const again = new FileStore(join(dir, 'b.log'));
+      expect((await again.load()).map((m) => m.topic)).toEqual(['t']);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
