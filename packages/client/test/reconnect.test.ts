@@ -46,7 +46,7 @@ function cutMidStream(ackFirst: number, cutAfter: number, sessionPresent: boolea
 }
 
 describe('connection cut mid-stream', () => {
-  it('[MQTT-4.4.0-1] [MQTT-3.3.1-1] resends every unacknowledged QoS 1 publish with DUP and its packet id; no promise resolves early', async () => {
+  it('[MQTT-4.4.0-1] [MQTT-3.3.1-1] [MQTT-4.3.2-2] resends every unacknowledged QoS 1 publish with DUP and its packet id; no promise resolves early', async () => {
     broker = await FakeBroker.start(cutMidStream(5, 10, true));
     client = createClient(broker.url, {
       ...fast,
@@ -75,6 +75,8 @@ describe('connection cut mid-stream', () => {
     expect(acked()).toBe(0);
     expect(resolved).toHaveLength(40);
     const second = broker.connections[1] as FakeConnection;
+    // First transmissions carry DUP 0.
+    expect(publishes(first).every((p) => !p.dup && p.qos === 1)).toBe(true);
     const unacked = publishes(first).slice(5);
     const resent = publishes(second).slice(0, unacked.length);
     expect(resent.map((p) => [p.packetId, p.dup, new TextDecoder().decode(p.payload)])).toEqual(
@@ -86,7 +88,7 @@ describe('connection cut mid-stream', () => {
     expect(texts.length).toBe(35);
   });
 
-  it('[MQTT-4.3.3-6] resends PUBREL (not PUBLISH) for QoS 2 messages the server had received', async () => {
+  it('[MQTT-4.3.3-4] [MQTT-4.3.3-6] resends PUBREL (not PUBLISH) for QoS 2 messages the server had received', async () => {
     broker = await FakeBroker.start(cutMidStream(4, 8, true));
     client = createClient(broker.url, {
       ...fast,
@@ -101,6 +103,8 @@ describe('connection cut mid-stream', () => {
     const pubrecd = publishes(first)
       .slice(0, 4)
       .map((p) => p.packetId);
+    // PUBREL answered each successful PUBREC on the first connection.
+    expect(first.received.filter((p) => p.type === 'pubrel').map((p) => p.type === 'pubrel' && p.packetId)).toEqual(pubrecd);
     const resentPubrels = second.received
       .filter((p) => p.type === 'pubrel')
       .map((p) => p.type === 'pubrel' && p.packetId);
@@ -167,7 +171,7 @@ describe('flow control', () => {
     expect(broker.all('publish')).toHaveLength(30);
   });
 
-  it('fails a publish larger than the server Maximum Packet Size without sending it', async () => {
+  it('[MQTT-3.2.2-15] fails a publish larger than the server Maximum Packet Size without sending it', async () => {
     broker = await FakeBroker.start({
       connack: () => ({ sessionPresent: false, reasonCode: 0, properties: { maximumPacketSize: 64 } }),
     });
@@ -222,5 +226,35 @@ describe('resuming from a store', () => {
     ]);
     expect(published.sort()).toEqual(['r/a', 'r/b', 'r/c']);
     expect(await store.load()).toEqual([]);
+  });
+});
+
+describe('refused publishes', () => {
+  it('[MQTT-4.4.0-2] does not send a publish again after a PUBACK with a failure reason, even on session resume', async () => {
+    broker = await FakeBroker.start({
+      connack: (_connect, c) => ({ sessionPresent: c.index > 0, reasonCode: 0 }),
+      onPacket: (packet, c) => {
+        if (packet.type !== 'publish') return defaultBehaviour(packet, c);
+        c.send({ type: 'puback', packetId: packet.packetId as number, reasonCode: 0x97 });
+      },
+    });
+    client = createClient(broker.url, { ...fast, clientId: 'refused', cleanStart: false, sessionExpiryInterval: 60 });
+    await expect(client.publish('quota/x', 'x', { qos: 1 })).rejects.toMatchObject({ reasonCode: 0x97 });
+    broker.connections[0]?.destroy();
+    await broker.until(() => broker?.connections.length === 2);
+    await client.whenConnected();
+    await client.subscribe('sync');
+    expect(broker.all('publish')).toHaveLength(1);
+  });
+
+  it('[MQTT-3.2.2-18] sends no topic alias when the server allows none', async () => {
+    broker = await FakeBroker.start();
+    client = createClient(broker.url, { ...fast, autoTopicAlias: true });
+    for (let i = 0; i < 3; i++) await client.publish('same/topic', `m${i}`, { qos: 1 });
+    expect(broker.all('publish').map((p) => [p.topic, p.properties?.topicAlias])).toEqual([
+      ['same/topic', undefined],
+      ['same/topic', undefined],
+      ['same/topic', undefined],
+    ]);
   });
 });
