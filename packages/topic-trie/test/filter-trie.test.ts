@@ -110,7 +110,7 @@ describe('FilterTrie with colliding hashes', () => {
   it('lists every bucket under its filter, including the # forms stored as prefixes', () => {
     const trie = new FilterTrie<Item>();
     const filters = ['#', '/#', 'a/#', 'a/b/#', '+/#', 'a/+', 'x', '/'];
-    filters.forEach((filter, id) => trie.add(filter, { id, filter }));
+    for (const [id, filter] of filters.entries()) trie.add(filter, { id, filter });
     const listed = [...trie.buckets()].map(
       ([filter, items]) => `${filter}=${items.map((i) => i.filter).join()}`,
     );
