@@ -312,10 +312,14 @@ export class Connection implements DeliveryTarget {
     if (this.#stream.destroyed || this.#stream.writableEnded) return;
     if (pending.length === 1) {
       this.#stream.write(pending[0]);
-      return;
+    } else {
+      this.#stream.cork();
+      for (const bytes of pending) this.#stream.write(bytes);
+      this.#stream.uncork();
     }
-    this.#stream.cork();
-    for (const bytes of pending) this.#stream.write(bytes);
-    this.#stream.uncork();
+    // Messages held back only by our own not-yet-flushed bytes get no 'drain' event: resume them here.
+    if (this.session?.queue.length && !this.#stream.writableNeedDrain) {
+      setImmediate(() => this.session?.drain());
+    }
   }
 }

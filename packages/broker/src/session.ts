@@ -1,4 +1,5 @@
 import type { ProtocolVersion } from '@mq/codec';
+import { Fifo } from './fifo.js';
 import { type Delivery, isExpired } from './message.js';
 import type { QueuePolicy } from './options.js';
 import type { Persistence, StoredOutgoing, StoredSession, StoredSubscription } from './persistence/types.js';
@@ -44,7 +45,7 @@ export class Session {
   expiryInterval: number;
   readonly subscriptions = new Map<string, StoredSubscription>();
   readonly inflight = new Map<number, Outgoing>();
-  readonly queue: Array<{ seq: number; delivery: Delivery }> = [];
+  readonly queue = new Fifo<{ seq: number; delivery: Delivery }>();
   readonly incomingQos2 = new Set<number>();
   target: DeliveryTarget | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
@@ -195,7 +196,7 @@ export class Session {
   /** Forget all messages (session discarded or not persistent and disconnected). */
   clearMessages(): void {
     this.inflight.clear();
-    this.queue.length = 0;
+    this.queue.clear();
     this.incomingQos2.clear();
   }
 
