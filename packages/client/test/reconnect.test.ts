@@ -104,7 +104,9 @@ describe('connection cut mid-stream', () => {
       .slice(0, 4)
       .map((p) => p.packetId);
     // PUBREL answered each successful PUBREC on the first connection.
-    expect(first.received.filter((p) => p.type === 'pubrel').map((p) => p.type === 'pubrel' && p.packetId)).toEqual(pubrecd);
+    expect(
+      first.received.filter((p) => p.type === 'pubrel').map((p) => p.type === 'pubrel' && p.packetId),
+    ).toEqual(pubrecd);
     const resentPubrels = second.received
       .filter((p) => p.type === 'pubrel')
       .map((p) => p.type === 'pubrel' && p.packetId);
@@ -238,7 +240,12 @@ describe('refused publishes', () => {
         c.send({ type: 'puback', packetId: packet.packetId as number, reasonCode: 0x97 });
       },
     });
-    client = createClient(broker.url, { ...fast, clientId: 'refused', cleanStart: false, sessionExpiryInterval: 60 });
+    client = createClient(broker.url, {
+      ...fast,
+      clientId: 'refused',
+      cleanStart: false,
+      sessionExpiryInterval: 60,
+    });
     await expect(client.publish('quota/x', 'x', { qos: 1 })).rejects.toMatchObject({ reasonCode: 0x97 });
     broker.connections[0]?.destroy();
     await broker.until(() => broker?.connections.length === 2);
