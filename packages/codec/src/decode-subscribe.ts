@@ -4,16 +4,14 @@ import { protocolError } from './errors.js';
 import type { SubscribePacket, Subscription } from './packets.js';
 import { decodeProperties } from './properties.js';
 import type { Reader } from './reader.js';
-import { isSharedSubscription, topicFilterProblem } from './topic.js';
+import { isSharedSubscription } from './topic.js';
 
 export function decodeSubscribe(r: Reader, version: ProtocolVersion): SubscribePacket {
   const packetId = r.packetId('subscribe.packetId');
   const properties = version === 5 ? decodeProperties(r, 'subscribe') : undefined;
   const subscriptions: Subscription[] = [];
   while (r.remaining > 0) {
-    const topicFilter = r.utf8('subscribe.subscriptions.topicFilter');
-    const problem = topicFilterProblem(topicFilter, version === 5);
-    if (problem) throw protocolError('INVALID_TOPIC_FILTER', 'subscribe.subscriptions.topicFilter', problem);
+    const topicFilter = r.topicFilter('subscribe.subscriptions.topicFilter', version === 5);
     const options = r.u8('subscribe.subscriptions.options');
     const reserved = version === 5 ? 0xc0 : 0xfc;
     if ((options & reserved) !== 0) {

@@ -4,17 +4,13 @@ import { protocolError } from './errors.js';
 import type { UnsubscribePacket } from './packets.js';
 import { decodeProperties } from './properties.js';
 import type { Reader } from './reader.js';
-import { topicFilterProblem } from './topic.js';
 
 export function decodeUnsubscribe(r: Reader, version: ProtocolVersion): UnsubscribePacket {
   const packetId = r.packetId('unsubscribe.packetId');
   const properties = version === 5 ? decodeProperties(r, 'unsubscribe') : undefined;
   const topicFilters: string[] = [];
   while (r.remaining > 0) {
-    const filter = r.utf8('unsubscribe.topicFilters');
-    const problem = topicFilterProblem(filter, version === 5);
-    if (problem) throw protocolError('INVALID_TOPIC_FILTER', 'unsubscribe.topicFilters', problem);
-    topicFilters.push(filter);
+    topicFilters.push(r.topicFilter('unsubscribe.topicFilters', version === 5));
   }
   if (topicFilters.length === 0) {
     throw protocolError(

@@ -3,6 +3,7 @@
  * ill-formed field becomes an MqttProtocolError that says which field it was. Binary fields are views.
  */
 import { protocolError } from './errors.js';
+import { topicFilterBytesProblem } from './topic.js';
 import { decodeUtf8 } from './utf8.js';
 
 export class Reader {
@@ -84,6 +85,20 @@ export class Reader {
     this.need(len, field);
     const start = this.pos;
     this.pos = start + len;
+    return decodeUtf8(this.bytes, start, start + len, field);
+  }
+
+  /**
+   * A Topic Filter: a UTF-8 Encoded String whose wildcard and shared-subscription syntax is checked on the
+   * bytes before the string is built [MQTT-4.7.1-1..3, MQTT-4.8.2-1..2].
+   */
+  topicFilter(field: string, shared: boolean): string {
+    const len = this.u16(field);
+    this.need(len, field);
+    const start = this.pos;
+    this.pos = start + len;
+    const problem = topicFilterBytesProblem(this.bytes, start, start + len, shared);
+    if (problem) throw protocolError('INVALID_TOPIC_FILTER', field, problem);
     return decodeUtf8(this.bytes, start, start + len, field);
   }
 

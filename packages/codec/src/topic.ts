@@ -53,6 +53,53 @@ export function topicFilterProblem(filter: string, shared = true): string | unde
   return undefined;
 }
 
+const SHARE_BYTES = [0x24, 0x73, 0x68, 0x61, 0x72, 0x65, 0x2f]; // '$share/'
+
+/**
+ * topicFilterProblem on the UTF-8 bytes `bytes[start..end)`, for the decoder: it runs before the string is
+ * built. Equivalent because '/', '+', '#' and '$' never occur inside a multi-byte UTF-8 sequence.
+ */
+export function topicFilterBytesProblem(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  shared: boolean,
+): string | undefined {
+  if (end === start) return 'must be at least one character long';
+  let from = start;
+  if (shared && end - start >= SHARE_BYTES.length && bytes[start] === 0x24) {
+    let prefix = true;
+    for (let k = 1; k < SHARE_BYTES.length; k++) {
+      if (bytes[start + k] !== SHARE_BYTES[k]) {
+        prefix = false;
+        break;
+      }
+    }
+    if (prefix) {
+      const nameStart = start + SHARE_BYTES.length;
+      let slash = nameStart;
+      while (slash < end && bytes[slash] !== SLASH) slash++;
+      if (slash === nameStart) return 'shared subscription needs a ShareName of at least one character';
+      for (let i = nameStart; i < slash; i++) {
+        if (bytes[i] === PLUS || bytes[i] === HASH) return "ShareName must not contain '+' or '#'";
+      }
+      if (slash >= end - 1) return 'shared subscription needs a Topic Filter after the ShareName';
+      from = slash + 1;
+    }
+  }
+  for (let i = from; i < end; i++) {
+    const c = bytes[i];
+    if (c === HASH) {
+      if (i !== end - 1) return "'#' must be the last character";
+      if (i > from && bytes[i - 1] !== SLASH) return "'#' must occupy a whole level";
+    } else if (c === PLUS) {
+      if (i > from && bytes[i - 1] !== SLASH) return "'+' must occupy a whole level";
+      if (i < end - 1 && bytes[i + 1] !== SLASH) return "'+' must occupy a whole level";
+    }
+  }
+  return undefined;
+}
+
 /** True when `filter` is a shared subscription (5.0): starts with `$share/`. */
 export function isSharedSubscription(filter: string): boolean {
   return filter.startsWith(SHARE_PREFIX);

@@ -66,12 +66,7 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number, field:
     const c = bytes[i]!;
     if (c >= 0x80 || c === 0) break;
   }
-  if (i === end) {
-    if (end - start <= SHORT) return asciiShort(bytes, start, end);
-    return NodeBuffer
-      ? (bytes as FastBuffer).latin1Slice(start, end)
-      : textDecoder.decode(bytes.subarray(start, end));
-  }
+  if (i === end) return decodeAscii(bytes, start, end);
   const bad = findInvalidUtf8(bytes, i, end, true);
   if (bad !== -1) {
     const detail =

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   isSharedSubscription,
@@ -5,6 +6,7 @@ import {
   isValidTopicName,
   topicFilterProblem,
 } from '../src/index.js';
+import { topicFilterBytesProblem } from '../src/topic.js';
 
 describe('topic names and filters', () => {
   it('[MQTT-4.7.0-1] [MQTT-4.7.1-1] topic names must not contain wildcards', () => {
@@ -44,5 +46,21 @@ describe('topic names and filters', () => {
   it('$share/... is an ordinary filter before 5.0', () => {
     expect(isValidTopicFilter('$share/g', 4)).toBe(true);
     expect(isValidTopicFilter('$share//a', 3)).toBe(true);
+  });
+});
+
+describe('topic filter checks on bytes', () => {
+  it('agree with the string checks for random filters, with and without shared subscriptions', () => {
+    const alphabet = fc.constantFrom('a', '/', '+', '#', '$', 's', 'h', 'r', 'e', 'ä', '$share/', '😀');
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 10 }), fc.boolean(), (parts, shared) => {
+        const filter = parts.join('');
+        const bytes = new TextEncoder().encode(filter);
+        expect(topicFilterBytesProblem(bytes, 0, bytes.length, shared)).toBe(
+          topicFilterProblem(filter, shared),
+        );
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
