@@ -51,7 +51,11 @@ function collectReports() {
       if (!existsSync(file)) continue;
       const report = JSON.parse(readFileSync(file, 'utf8'));
       passed += report.numPassedTests ?? 0;
-      failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+      failed += report.numFailedTests ?? 0;
+      // A test file that failed to load has no test results of its own: count it as one failure.
+      failed += (report.testResults ?? []).filter(
+        (file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0,
+      ).length;
       skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
     }
   }
@@ -60,7 +64,7 @@ function collectReports() {
 
 ensureSystemPeers();
 process.env.TURBO_TELEMETRY_DISABLED = '1';
-const run = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', ...process.argv.slice(2)], {
+const run = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
 });
