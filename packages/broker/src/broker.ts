@@ -76,7 +76,13 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     for (const l of this.options.listeners) {
       if (!this.#factories[l.type]) throw new TypeError(`unknown listener type '${l.type}'`);
     }
-    this.router = new Router(this.sessions, this.#bus, this.persistence, this.options.limits.maxTopicLevels);
+    this.router = new Router(
+      this.sessions,
+      this.#bus,
+      this.persistence,
+      this.options.limits.maxTopicLevels,
+      (err, clientId) => this.logger.error({ err, clientId }, 'delivery failed'),
+    );
     this.wills = new WillManager(this.persistence, (message) => this.publishMessage(message));
     this.#sys = new SysPublisher(
       {

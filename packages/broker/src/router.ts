@@ -25,7 +25,16 @@ export class Router {
   readonly #folds = new Map<string, Fold>();
   readonly #shared: Array<{ clientId: string; sub: StoredSubscription }> = [];
 
-  constructor(sessions: Map<string, Session>, bus: RouteBus, persistence: Persistence, maxLevels: number) {
+  readonly #onDeliveryError: (err: unknown, clientId: string) => void;
+
+  constructor(
+    sessions: Map<string, Session>,
+    bus: RouteBus,
+    persistence: Persistence,
+    maxLevels: number,
+    onDeliveryError: (err: unknown, clientId: string) => void = () => {},
+  ) {
+    this.#onDeliveryError = onDeliveryError;
     this.#sessions = sessions;
     this.#bus = bus;
     this.#persistence = persistence;
@@ -120,6 +129,11 @@ export class Router {
       retain: retainAsPublished && message.retain,
     };
     if (subscriptionIds !== undefined) delivery.subscriptionIds = subscriptionIds;
-    session.deliver(delivery);
+    try {
+      session.deliver(delivery);
+    } catch (err) {
+      // One subscriber's failure (say, a message it cannot be sent) must not reach the publisher.
+      this.#onDeliveryError(err, clientId);
+    }
   }
 }

@@ -188,4 +188,23 @@ describe('will messages', () => {
     expect(await w.expectNoPacket(300)).toBeUndefined();
     await w.end();
   });
+
+  it('refuses a CONNECT whose will the publish authorizer denies', async () => {
+    started = await startBroker({
+      auth: { authorizePublish: (ctx) => !ctx.topic.startsWith('will/forbidden') },
+    });
+    const v5 = await RawClient.connect(started.port, {
+      clientId: 'w5',
+      protocolVersion: 5,
+      will: will('will/forbidden', 'x'),
+    });
+    expect(v5.connack).toMatchObject({ reasonCode: ReasonCode.NotAuthorized, sessionPresent: false });
+    await v5.client.closed();
+    const v4 = await RawClient.connect(started.port, { clientId: 'w4', will: will('will/forbidden', 'x') });
+    expect(v4.connack).toEqual({ type: 'connack', sessionPresent: false, reasonCode: 5 });
+    await v4.client.closed();
+    const ok = await RawClient.connect(started.port, { clientId: 'ok', will: will('will/fine', 'x') });
+    expect(ok.connack).toMatchObject({ reasonCode: 0 });
+    await ok.client.end();
+  });
 });

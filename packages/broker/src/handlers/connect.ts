@@ -37,6 +37,7 @@ const connectSteps: readonly ConnectStep[] = [
   checkWill,
   checkAuthMethod,
   authenticate,
+  authorizeWill,
   takeOver,
   attachSession,
   sendConnack,
@@ -166,6 +167,36 @@ async function authenticate(flow: ConnectFlow): Promise<boolean> {
     verdict = toVerdict(await hook(ctx));
   } catch (err) {
     conn.ctx.logger.error({ err, clientId: flow.clientId }, 'authenticate hook failed');
+    return refuse(flow, ReasonCode.ServerUnavailable);
+  }
+  if (conn.state !== 'awaiting-connect') return false;
+  if (!verdict.ok) return refuse(flow, verdict.reasonCode, verdict.reasonString);
+  return true;
+}
+
+/** The will is a publish like any other: the publish authorizer sees it at CONNECT, so a will cannot bypass it. */
+async function authorizeWill(flow: ConnectFlow): Promise<boolean> {
+  const { conn, packet } = flow;
+  const hook = conn.ctx.auth.authorizePublish;
+  const will = packet.will;
+  if (!hook || !will) return true;
+  let verdict: ReturnType<typeof toVerdict>;
+  try {
+    verdict = toVerdict(
+      await hook({
+        clientId: flow.clientId,
+        protocolVersion: packet.protocolVersion,
+        listener: conn.transport.listener,
+        ...(packet.username !== undefined && { username: packet.username }),
+        ...(conn.remoteAddress !== undefined && { remoteAddress: conn.remoteAddress }),
+        topic: will.topic,
+        qos: will.qos,
+        retain: will.retain,
+        payload: will.payload,
+      }),
+    );
+  } catch (err) {
+    conn.ctx.logger.error({ err, clientId: flow.clientId }, 'authorizePublish hook failed for the will');
     return refuse(flow, ReasonCode.ServerUnavailable);
   }
   if (conn.state !== 'awaiting-connect') return false;
