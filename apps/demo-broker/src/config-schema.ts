@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '@mq/broker';
 import { z } from 'zod';
 
 /*
@@ -39,10 +40,13 @@ export const configFileSchema = z.strictObject(
       maxPacketSize: intIn(16, 268_435_455).optional(),
       receiveMaximum: intIn(1, 65535).optional(),
       topicAliasMaximum: intIn(0, 65535).optional(),
+      outboundTopicAliases: intIn(0, 65535).optional(),
       maxKeepAlive: intIn(0, 65535).optional(),
       connectTimeoutMs: intIn(100, MAX).optional(),
       maxSubscriptionsPerClient: intIn(1, MAX).optional(),
       maxTopicLevels: intIn(1, MAX).optional(),
+      socketHighWaterMark: intIn(1024, MAX).optional(),
+      maxPendingPackets: intIn(1, MAX).optional(),
     }),
     session: mapping({
       expiryMaxSeconds: intIn(0, 4_294_967_295).optional(),
@@ -82,10 +86,13 @@ export interface Config {
     maxPacketSize: number;
     receiveMaximum: number;
     topicAliasMaximum: number;
+    outboundTopicAliases: number;
     maxKeepAlive: number;
     connectTimeoutMs: number;
     maxSubscriptionsPerClient: number;
     maxTopicLevels: number;
+    socketHighWaterMark: number;
+    maxPendingPackets: number;
   };
   session: { expiryMaxSeconds: number };
   queue: { maxMessages: number; policy: QueuePolicy; maxInflight: number };
@@ -93,23 +100,31 @@ export interface Config {
   log: { level: LogLevel; format: LogFormat };
 }
 
-/** Safe defaults: loopback only, like Mosquitto 2 without a config file. */
+const L = DEFAULT_LIMITS;
+
+/**
+ * Safe defaults: loopback only, like Mosquitto 2 without a config file. Limits come from @mq/broker itself,
+ * so they cannot drift; a test checks that mq-broker.example.yaml shows the same values.
+ */
 export const DEFAULT_CONFIG: Config = {
   listeners: {
     mqtt: { host: '127.0.0.1', port: 1883 },
     ws: { host: '127.0.0.1', port: 8083, path: '/mqtt' },
   },
   limits: {
-    maxPacketSize: 1024 * 1024,
-    receiveMaximum: 100,
-    topicAliasMaximum: 16,
-    maxKeepAlive: 0,
-    connectTimeoutMs: 10_000,
-    maxSubscriptionsPerClient: 1000,
-    maxTopicLevels: 128,
+    maxPacketSize: L.maxPacketSize,
+    receiveMaximum: L.receiveMaximum,
+    topicAliasMaximum: L.topicAliasMaximum,
+    outboundTopicAliases: L.outboundTopicAliases,
+    maxKeepAlive: L.maxKeepAlive,
+    connectTimeoutMs: L.connectTimeoutMs,
+    maxSubscriptionsPerClient: L.maxSubscriptionsPerClient,
+    maxTopicLevels: L.maxTopicLevels,
+    socketHighWaterMark: L.socketHighWaterMark,
+    maxPendingPackets: L.maxPendingPackets,
   },
   session: { expiryMaxSeconds: 86_400 },
-  queue: { maxMessages: 1000, policy: 'drop-oldest', maxInflight: 100 },
+  queue: { maxMessages: L.maxQueuedMessages, policy: L.queuePolicy, maxInflight: L.maxInflight },
   sys: { enabled: true, intervalMs: 10_000 },
   log: { level: 'info', format: 'auto' },
 };

@@ -29,6 +29,19 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv) {
   return { kind: 'run' as const, config, file, warnings: fromEnv.warnings };
 }
 
+/** A newcomer's most likely start-up failure is a Mosquitto already on 1883: say what to do. */
+export function listenHint(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') {
+    return `${message}: another program (another MQTT broker?) uses this port; choose one with --port / --ws-port`;
+  }
+  if (code === 'EACCES')
+    return `${message}: ports below 1024 need privileges; choose a higher one with --port`;
+  if (code === 'EADDRNOTAVAIL') return `${message}: this machine has no such address; check --host`;
+  return message;
+}
+
 function simCommand(): string {
   return existsSync('apps/sensor-sim/dist/cli.js') ? 'node apps/sensor-sim/dist/cli.js' : 'mq-sim';
 }
@@ -60,7 +73,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   try {
     await broker.listen();
   } catch (error) {
-    logger.fatal({ err: error }, `cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    logger.fatal({ err: error }, `cannot start: ${listenHint(error)}`);
     await broker.close().catch(() => {});
     process.exitCode = EXIT.failure;
     return;

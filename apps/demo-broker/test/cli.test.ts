@@ -112,6 +112,7 @@ describe('mq-broker command line', () => {
       const result = await runCli(['--port', String(first.port), '--ws-port', '0', '--log-format', 'json']);
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('EADDRINUSE');
+      expect(result.stdout).toContain('choose one with --port');
     } finally {
       await first.stop();
     }
