@@ -44,7 +44,8 @@ function decodeProps(ctx: PropertyContext, hex: string) {
   const withLength = new Uint8Array(body.length + 1);
   withLength[0] = body.length;
   withLength.set(body, 1);
-  return decodeProperties(new Reader(withLength, 0, withLength.length), ctx);
+  // Internal API: in Node the Reader works on Buffers (the decoder wraps every chunk in one).
+  return decodeProperties(new Reader(Buffer.from(withLength), 0, withLength.length), ctx);
 }
 
 describe('properties allowed per packet (table 2-4)', () => {
