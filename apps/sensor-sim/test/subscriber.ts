@@ -7,8 +7,12 @@ export interface Received {
 }
 
 /** An MQTT.js subscriber that records everything and lets a test wait for a condition. */
-export async function subscribe(url: string, filter: string, protocolVersion: 4 | 5 = 5) {
-  const client: MqttClient = await mqtt.connectAsync(url, { protocolVersion, reconnectPeriod: 0 });
+export async function subscribe(url: string, filter: string, protocolVersion: 4 | 5 = 5, insecure = false) {
+  const client: MqttClient = await mqtt.connectAsync(url, {
+    protocolVersion,
+    reconnectPeriod: 0,
+    ...(insecure ? { rejectUnauthorized: false } : {}),
+  });
   const received: Received[] = [];
   const waiters = new Set<() => void>();
   client.on('message', (topic, payload, packet) => {
