@@ -1,3 +1,7 @@
+/**
+ * @mq/topic-trie: MQTT topic name and filter validation, subscription matching with shared groups,
+ * and retained-message lookup. No I/O and no Node-only API.
+ */
 export {
   type TopicErrorCode,
   TopicErrorCodes,

@@ -9,7 +9,10 @@ export interface TopicLimits {
 /** The spec's own cap on a UTF-8 Encoded String [MQTT-4.7.3-3]. */
 export const MAX_TOPIC_BYTES = 65_535;
 
-export const DEFAULT_LIMITS = { maxLevels: 128, maxLength: MAX_TOPIC_BYTES } as const;
+export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
+  maxLevels: 128,
+  maxLength: MAX_TOPIC_BYTES,
+});
 
 export interface ResolvedLimits {
   readonly maxLevels: number;
