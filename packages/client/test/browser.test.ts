@@ -77,6 +77,8 @@ describe.runIf(hasSystemPeer('chromium'))('in headless Chromium over WebSocket t
   it('bundles without node:net, node:tls or ws', () => {
     expect(script.length).toBeGreaterThan(0);
     expect(script).not.toMatch(/node:net|node:tls|require\("ws"\)|from "ws"/);
+    // The browser entry was picked: the Node-only file store is not in the bundle.
+    expect(script).not.toContain('FileStore');
   });
 
   it('connects, subscribes, publishes and receives QoS 0/1/2', async () => {
