@@ -83,6 +83,13 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
       this.options.limits.maxTopicLevels,
       (err, clientId) => this.logger.error({ err, clientId }, 'delivery failed'),
     );
+    // Another node took a client over: drop our connection to it, as a local takeover would.
+    this.#bus.onSessionClaimed?.((clientId) => {
+      const conn = this.connections.get(clientId);
+      if (!conn) return;
+      this.detach(conn);
+      conn.disconnect(ReasonCode.SessionTakenOver, 'session taken over');
+    });
     this.wills = new WillManager(this.persistence, (message) => this.publishMessage(message));
     this.#sys = new SysPublisher(
       {
@@ -222,6 +229,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   }
 
   emitConnected(conn: Connection, sessionPresent: boolean): void {
+    this.#bus.claimSession?.(conn.clientId);
     this.emit('client', this.clientInfo(conn), sessionPresent);
   }
 

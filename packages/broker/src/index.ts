@@ -2,6 +2,7 @@ export type { AuthenticateContext, PublishContext, SubscribeContext } from './au
 export { type AuthAnswer, type AuthHooks, type AuthVerdict, allow, type ClientInfo, deny } from './auth.js';
 export { Broker, type BrokerEvents, createBroker } from './broker.js';
 export { LocalRouteBus, type RouteBus } from './cluster.js';
+export { type RouteBusContractCase, routeBusContract } from './cluster-contract.js';
 export type { ConnectionState, DisconnectInfo } from './connection.js';
 export { BrokerProtocolError } from './errors.js';
 export { createTcpListener, serverListener } from './listeners/tcp.js';
