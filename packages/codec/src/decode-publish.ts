@@ -39,17 +39,7 @@ export function decodePublish(
   const start = r.pos;
   const end = start + topicLen;
   if (end > r.end) r.take(topicLen, 'publish.topic');
-  for (let i = start; i < end; i++) {
-    const c = bytes[i]!;
-    if (c === 0x23 || c === 0x2b) {
-      throw protocolError(
-        'INVALID_TOPIC_NAME',
-        'publish.topic',
-        `must not contain the wildcard '${String.fromCharCode(c)}'`,
-      );
-    }
-  }
-  const topic = decodeUtf8(bytes, start, end, 'publish.topic');
+  const topic = decodeTopicName(bytes, start, end);
   r.pos = end;
   let packetId: number | undefined;
   if (qos > 0) {
