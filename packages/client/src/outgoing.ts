@@ -68,6 +68,8 @@ export class OutgoingFlows {
   #link: OutgoingLink | undefined;
   #lastKey = 0;
   #idleWaiters: Array<() => void> = [];
+  /** In-flight messages of a resumed session not yet resent on this connection. */
+  #resend: Outgoing[] = [];
   /** Puts awaiting the store. */
   #accepting = 0;
   /** Set once the client closed: late accepts settle with it at once. */
@@ -162,12 +164,8 @@ export class OutgoingFlows {
     this.peakInflight = 0;
     const flights = [...this.#inflight.values()].sort((a, b) => a.message.key - b.message.key);
     if (sessionPresent) {
-      for (const flight of flights) {
-        const { message } = flight;
-        if (message.state === 'released') link.send({ type: 'pubrel', packetId: message.packetId as number });
-        else link.send(this.#publishPacket(message as StoredMessage, true));
-      }
-      this.peakInflight = this.#inflight.size;
+      // Resent in order as the server's (possibly lower) Receive Maximum allows; see drain().
+      this.#resend = flights;
     } else {
       this.#inflight.clear();
       const requeue: Outgoing[] = [];
@@ -191,11 +189,23 @@ export class OutgoingFlows {
 
   disconnected(): void {
     this.#link = undefined;
+    this.#resend = [];
   }
 
   /** Sends queued messages while the connection and the in-flight window allow. */
   drain(): void {
     const link = this.#link;
+    // In-flight messages of a resumed session go first, with their ids; they count against the window.
+    while (link && this.#link === link && this.#resend.length > 0) {
+      if (this.#inflight.size - this.#resend.length >= link.window) break;
+      const flight = this.#resend.shift() as Outgoing;
+      const message = flight.message as StoredMessage;
+      if (this.#inflight.get(message.packetId as number) !== flight) continue;
+      if (message.state === 'released') link.send({ type: 'pubrel', packetId: message.packetId as number });
+      else link.send(this.#publishPacket(message, true));
+      this.peakInflight = Math.max(this.peakInflight, this.#inflight.size - this.#resend.length);
+    }
+    if (this.#resend.length > 0) return;
     while (link && this.#link === link && this.#queue.length > 0) {
       const next = this.#queue.peek() as Outgoing;
       const { message } = next;

@@ -157,12 +157,16 @@ describe('flow control', () => {
         inflight += 1;
         peak = Math.max(peak, inflight);
         const packetId = packet.packetId as number;
-        // Acknowledge in batches once the window is full, so the client really has to wait.
+        // Acknowledge in batches once the window is full, after everything already received was
+        // counted, so a client that overran the window would show up in `peak`.
         held.push(() => {
           inflight -= 1;
           c.send(packet.qos === 1 ? { type: 'puback', packetId } : { type: 'pubrec', packetId });
         });
-        if (held.length === 3) for (const ack of held.splice(0)) ack();
+        if (held.length === 3)
+          setImmediate(() => {
+            for (const ack of held.splice(0)) ack();
+          });
       },
     });
     client = createClient(broker.url, fast);
@@ -171,6 +175,46 @@ describe('flow control', () => {
     );
     expect(peak).toBe(3);
     expect(broker.all('publish')).toHaveLength(30);
+  });
+
+  it('[MQTT-4.9.0-2] resends a resumed session within a Receive Maximum the server lowered meanwhile', async () => {
+    let inflight = 0;
+    let peak = 0;
+    const held: Array<() => void> = [];
+    broker = await FakeBroker.start({
+      connack: (_connect, c) => ({
+        sessionPresent: c.index > 0,
+        reasonCode: 0,
+        properties: { receiveMaximum: c.index === 0 ? 10 : 3 },
+      }),
+      onPacket: (packet, c) => {
+        if (c.index === 0) {
+          if (packet.type === 'publish' && publishes(c).length === 10) c.cut();
+          return;
+        }
+        if (packet.type !== 'publish') return defaultBehaviour(packet, c);
+        inflight += 1;
+        peak = Math.max(peak, inflight);
+        held.push(() => {
+          inflight -= 1;
+          c.send({ type: 'puback', packetId: packet.packetId as number });
+        });
+        if (held.length === 3 || !packet.dup)
+          setImmediate(() => {
+            for (const ack of held.splice(0)) ack();
+          });
+      },
+    });
+    client = createClient(broker.url, {
+      ...fast,
+      clientId: 'shrink',
+      cleanStart: false,
+      sessionExpiryInterval: 60,
+    });
+    await Promise.all(Array.from({ length: 12 }, (_, i) => client?.publish('shrink/x', `m${i}`, { qos: 1 })));
+    const second = broker.connections[1] as FakeConnection;
+    expect(publishes(second).filter((p) => p.dup)).toHaveLength(10);
+    expect(peak).toBeLessThanOrEqual(3);
   });
 
   it('[MQTT-3.2.2-15] fails a publish larger than the server Maximum Packet Size without sending it', async () => {
