@@ -114,19 +114,13 @@ export function decodeProperties(r: Reader, ctx: PropertyContext): Properties | 
   const bit = contextBit(ctx);
   const props: Record<string, unknown> = {};
   while (r.pos < end) {
-    const id = r.varint(`${ctx}.properties.identifier`);
+    const id = r.varint(fields[0]!);
     const pr = RULE_BY_ID[id];
     if (pr === undefined) {
-      throw protocolError(
-        'UNKNOWN_PROPERTY',
-        `${ctx}.properties`,
-        `unknown property identifier 0x${id.toString(16)}`,
-      );
+      throw protocolError('UNKNOWN_PROPERTY', fields[0]!, `unknown property identifier 0x${id.toString(16)}`);
     }
-    if ((pr.mask & bit) === 0) {
-      throw protocolError('PROPERTY_NOT_ALLOWED', `${ctx}.properties.${pr.key}`, `not allowed in ${ctx}`);
-    }
-    const field = `${ctx}.properties.${pr.key}`;
+    const field = fields[id]!;
+    if ((pr.mask & bit) === 0) throw protocolError('PROPERTY_NOT_ALLOWED', field, `not allowed in ${ctx}`);
     switch (pr.type) {
       case 'utf8Pair': {
         const name = r.utf8(field);
