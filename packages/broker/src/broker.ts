@@ -185,8 +185,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     this.stats.clientsConnected--;
     const session = conn.session;
     if (conn.will) {
-      const delay = conn.will.delaySeconds;
-      this.wills.schedule(conn.clientId, conn.will.message, delay);
+      this.wills.schedule(conn.clientId, conn.will);
       conn.will = undefined;
     }
     if (!session || session.target !== conn) return;

@@ -30,6 +30,8 @@ export interface DisconnectInfo {
 export interface PendingWill {
   message: Message;
   delaySeconds: number;
+  /** Message Expiry Interval, applied when the will is published. */
+  expirySeconds?: number;
 }
 
 /** Reason codes a server may put in DISCONNECT (others are mapped to Unspecified error). */

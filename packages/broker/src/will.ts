@@ -23,13 +23,21 @@ export class WillManager {
     return this.#pending.size;
   }
 
-  schedule(clientId: string, message: Message, delaySeconds: number): void {
+  schedule(
+    clientId: string,
+    pending: { message: Message; delaySeconds: number; expirySeconds?: number },
+  ): void {
     this.cancel(clientId);
-    if (delaySeconds <= 0) {
-      this.#publish(message);
+    const will: StoredWill = {
+      clientId,
+      message: pending.message,
+      publishAt: Date.now() + pending.delaySeconds * 1000,
+    };
+    if (pending.expirySeconds !== undefined) will.expirySeconds = pending.expirySeconds;
+    if (pending.delaySeconds <= 0) {
+      this.#fire(will);
       return;
     }
-    const will: StoredWill = { clientId, message, publishAt: Date.now() + delaySeconds * 1000 };
     void this.#persistence.putWill(will);
     this.#arm(will);
   }
@@ -48,7 +56,7 @@ export class WillManager {
     const entry = this.#pending.get(clientId);
     if (!entry) return;
     this.cancel(clientId);
-    this.#publish(entry.will.message);
+    this.#fire(entry.will);
   }
 
   /** Re-arms wills read back from persistence at startup. */
@@ -62,6 +70,15 @@ export class WillManager {
     this.#pending.clear();
   }
 
+  /** Publishes now; the expiry interval starts here [MQTT-3.3.2-5]. */
+  #fire(will: StoredWill): void {
+    const message =
+      will.expirySeconds === undefined
+        ? will.message
+        : { ...will.message, expiresAt: Date.now() + will.expirySeconds * 1000 };
+    this.#publish(message);
+  }
+
   #arm(will: StoredWill): void {
     const wait = Math.max(0, will.publishAt - Date.now());
     const timer = setTimeout(
@@ -72,7 +89,7 @@ export class WillManager {
         }
         this.#pending.delete(will.clientId);
         void this.#persistence.deleteWill(will.clientId);
-        this.#publish(will.message);
+        this.#fire(will);
       },
       Math.min(wait, MAX_TIMER_MS),
     );

@@ -207,4 +207,20 @@ describe('will messages', () => {
     expect(ok.connack).toMatchObject({ reasonCode: 0 });
     await ok.client.end();
   });
+
+  it('[MQTT-3.3.2-6] starts the will Message Expiry Interval when the will is published', async () => {
+    started = await startBroker();
+    const w = await watcher(started.port);
+    const { client } = await RawClient.connect(started.port, {
+      clientId: 'expiring',
+      protocolVersion: 5,
+      properties: { sessionExpiryInterval: 10 },
+      will: { ...will('will/x', 'late'), properties: { willDelayInterval: 1, messageExpiryInterval: 60 } },
+    });
+    await new Promise((r) => setTimeout(r, 1100));
+    client.destroy();
+    const got = await w.expectPacket('publish', 5000);
+    expect(got.properties?.messageExpiryInterval).toBe(60);
+    await w.end();
+  });
 });

@@ -287,13 +287,16 @@ function start(flow: ConnectFlow): boolean {
   ctx.stats.clientsMaximum = Math.max(ctx.stats.clientsMaximum, ctx.stats.clientsConnected);
   if (packet.will) {
     const will = packet.will;
+    // The will's Message Expiry Interval runs from when it is published, not from CONNECT.
+    const { messageExpiryInterval, ...properties } = will.properties ?? {};
     conn.will = {
       message: toMessage(
         { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain },
-        will.properties,
+        properties,
         flow.clientId,
       ),
       delaySeconds: will.properties?.willDelayInterval ?? 0,
+      ...(messageExpiryInterval !== undefined && { expirySeconds: messageExpiryInterval }),
     };
   }
   ctx.emitConnected(conn, flow.sessionPresent);

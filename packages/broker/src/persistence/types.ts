@@ -37,6 +37,8 @@ export interface StoredWill {
   message: Message;
   /** Epoch ms at which it is due (connection loss + Will Delay Interval). */
   publishAt: number;
+  /** Message Expiry Interval in seconds, counted from the moment the will is published. */
+  expirySeconds?: number;
 }
 
 /**
