@@ -1,16 +1,20 @@
 /**
  * A hash table from whole filter strings to values, keyed by the hash from topic-hash.ts so a match
- * reuses the hash it computed while splitting the topic. Open addressing in one array of
- * [hash, key, value, tag] slots: a miss costs one cache line, a hit one more for the key comparison.
+ * reuses the hash it computed while splitting the topic. Open addressing with linear probing: the
+ * probe runs over a compact Int32Array of hashes (4 bytes a slot, so it mostly stays in cache), and
+ * only a slot whose hash agrees touches the [key, value, tag] entry and compares the key.
  * The small-integer tag travels with the value (the filter trie marks multi-item buckets with it, so
  * a match need not inspect the value to know its shape).
  */
 
-const STRIDE = 4;
+const ENTRY = 3;
+/** Set in every stored hash, so 0 can mean an empty slot. Hashes are 30-bit. */
+const USED = 0x40000000;
 
 export class ExactTable<V> {
-  /** [hash, key, value, tag] per slot; an undefined key marks an empty slot. */
-  #slots: unknown[] = new Array(STRIDE * 16).fill(undefined);
+  #hashes = new Int32Array(16);
+  /** [key, value, tag] per slot. */
+  #entries: unknown[] = new Array(16 * ENTRY).fill(undefined);
   #mask = 15;
   #size = 0;
 
@@ -19,78 +23,72 @@ export class ExactTable<V> {
   }
 
   get(key: string, hash: number): V | undefined {
-    const at = this.find(key, hash);
-    return at < 0 ? undefined : (this.#slots[at + 2] as V);
+    const slot = this.find(key, hash);
+    return slot < 0 ? undefined : this.valueAt(slot);
   }
 
-  /** The slot offset holding `key`, or -1; read it with valueAt and tagAt. */
+  /** The slot holding `key`, or -1; read it with valueAt and tagAt. */
   find(key: string, hash: number): number {
-    const slots = this.#slots;
+    const hashes = this.#hashes;
     const mask = this.#mask;
+    const want = hash | USED;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const at = slot * STRIDE;
-      const stored = slots[at + 1];
-      if (stored === undefined) return -1;
-      if (slots[at] === hash && stored === key) return at;
+      const stored = hashes[slot]!;
+      if (stored === 0) return -1;
+      if (stored === want && this.#entries[slot * ENTRY] === key) return slot;
     }
   }
 
-  valueAt(at: number): V {
-    return this.#slots[at + 2] as V;
+  valueAt(slot: number): V {
+    return this.#entries[slot * ENTRY + 1] as V;
   }
 
-  tagAt(at: number): number {
-    return this.#slots[at + 3] as number;
+  tagAt(slot: number): number {
+    return this.#entries[slot * ENTRY + 2] as number;
   }
 
   /** Insert or replace. */
   set(key: string, hash: number, value: V, tag = 0): void {
-    if ((this.#size + 1) * 2 > this.#mask + 1) this.#resize((this.#mask + 1) * 2);
-    const slots = this.#slots;
-    const mask = this.#mask;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const at = slot * STRIDE;
-      const stored = slots[at + 1];
-      if (stored === undefined) {
-        slots[at] = hash;
-        slots[at + 1] = key;
-        slots[at + 2] = value;
-        slots[at + 3] = tag;
-        this.#size++;
-        return;
-      }
-      if (slots[at] === hash && stored === key) {
-        slots[at + 2] = value;
-        slots[at + 3] = tag;
-        return;
-      }
+    const found = this.find(key, hash);
+    if (found >= 0) {
+      this.#entries[found * ENTRY + 1] = value;
+      this.#entries[found * ENTRY + 2] = tag;
+      return;
     }
+    if ((this.#size + 1) * 2 > this.#mask + 1) this.#resize((this.#mask + 1) * 2);
+    const hashes = this.#hashes;
+    const mask = this.#mask;
+    let slot = hash & mask;
+    while (hashes[slot] !== 0) slot = (slot + 1) & mask;
+    hashes[slot] = hash | USED;
+    const at = slot * ENTRY;
+    this.#entries[at] = key;
+    this.#entries[at + 1] = value;
+    this.#entries[at + 2] = tag;
+    this.#size++;
   }
 
   /** Linear-probing delete with backward shift, so lookups never meet tombstones. */
   delete(key: string, hash: number): boolean {
-    const slots = this.#slots;
+    let hole = this.find(key, hash);
+    if (hole < 0) return false;
+    const hashes = this.#hashes;
+    const entries = this.#entries;
     const mask = this.#mask;
-    let hole = hash & mask;
-    for (;;) {
-      const at = hole * STRIDE;
-      const stored = slots[at + 1];
-      if (stored === undefined) return false;
-      if (slots[at] === hash && stored === key) break;
-      hole = (hole + 1) & mask;
-    }
     for (let next = (hole + 1) & mask; ; next = (next + 1) & mask) {
-      const at = next * STRIDE;
-      if (slots[at + 1] === undefined) break;
-      const home = (slots[at] as number) & mask;
+      const stored = hashes[next]!;
+      if (stored === 0) break;
+      const home = stored & mask;
       // Move the entry back into the hole unless its home lies cyclically in (hole, next].
       const stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
       if (!stays) {
-        for (let k = 0; k < STRIDE; k++) slots[hole * STRIDE + k] = slots[at + k];
+        hashes[hole] = stored;
+        for (let k = 0; k < ENTRY; k++) entries[hole * ENTRY + k] = entries[next * ENTRY + k];
         hole = next;
       }
     }
-    for (let k = 0; k < STRIDE; k++) slots[hole * STRIDE + k] = undefined;
+    hashes[hole] = 0;
+    for (let k = 0; k < ENTRY; k++) entries[hole * ENTRY + k] = undefined;
     this.#size--;
     // Give memory back after mass unsubscribes, with room to spare so churn does not thrash.
     if (this.#mask > 15 && this.#size * 8 < this.#mask + 1) this.#resize((this.#mask + 1) / 2);
@@ -98,22 +96,29 @@ export class ExactTable<V> {
   }
 
   *entries(): IterableIterator<[string, V]> {
-    const slots = this.#slots;
-    for (let at = 0; at < slots.length; at += STRIDE) {
-      const key = slots[at + 1];
-      if (key !== undefined) yield [key as string, slots[at + 2] as V];
+    const hashes = this.#hashes;
+    for (let slot = 0; slot < hashes.length; slot++) {
+      if (hashes[slot] !== 0) yield [this.#entries[slot * ENTRY] as string, this.valueAt(slot)];
     }
   }
 
   #resize(capacity: number): void {
-    const old = this.#slots;
-    this.#slots = new Array(capacity * STRIDE).fill(undefined);
+    const oldHashes = this.#hashes;
+    const oldEntries = this.#entries;
+    this.#hashes = new Int32Array(capacity);
+    this.#entries = new Array(capacity * ENTRY).fill(undefined);
     this.#mask = capacity - 1;
     this.#size = 0;
-    for (let at = 0; at < old.length; at += STRIDE) {
-      const key = old[at + 1];
-      if (key !== undefined)
-        this.set(key as string, old[at] as number, old[at + 2] as V, old[at + 3] as number);
+    for (let slot = 0; slot < oldHashes.length; slot++) {
+      const stored = oldHashes[slot]!;
+      if (stored === 0) continue;
+      const at = slot * ENTRY;
+      this.set(
+        oldEntries[at] as string,
+        stored & ~USED,
+        oldEntries[at + 1] as V,
+        oldEntries[at + 2] as number,
+      );
     }
   }
 }
