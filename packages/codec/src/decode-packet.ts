@@ -142,6 +142,9 @@ export interface DecodePacketOptions {
 /** Decodes `bytes`, which must hold exactly one whole packet. Throws MqttProtocolError. */
 export function decodePacket(bytes: Uint8Array, options: DecodePacketOptions = {}): Packet {
   const version = options.protocolVersion ?? 4;
+  if (version !== 3 && version !== 4 && version !== 5) {
+    throw new RangeError(`protocolVersion must be 3, 4 or 5, got ${String(version)}`);
+  }
   const max = options.maxPacketSize ?? MAX_PACKET_SIZE;
   if (bytes.length < 2) throw protocolError('MALFORMED_LENGTH', 'header', 'a packet has at least 2 bytes');
   const first = bytes[0]!;

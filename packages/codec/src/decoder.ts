@@ -45,6 +45,7 @@ export class PacketDecoder {
   #body: Uint8Array | null = null;
   #bodyFill = 0;
   #failure: unknown = null;
+  #pushing = false;
 
   constructor(options: PacketDecoderOptions = {}) {
     this.#protocolVersion = 4;
@@ -89,6 +90,9 @@ export class PacketDecoder {
   push(chunk: Uint8Array, onPacket: (packet: Packet) => void): void {
     if (this.#failure !== null) throw this.#failure;
     if (!(chunk instanceof Uint8Array)) throw new TypeError('PacketDecoder.push: chunk must be a Uint8Array');
+    // A push from inside onPacket would interleave two streams; refuse it instead of corrupting state.
+    if (this.#pushing) throw new Error('PacketDecoder.push called from inside onPacket');
+    this.#pushing = true;
     try {
       this.#consume(NodeBuffer ? asFastBuffer(chunk) : chunk, onPacket);
     } catch (error) {
@@ -96,6 +100,8 @@ export class PacketDecoder {
         error instanceof MqttProtocolError ? error : new Error('PacketDecoder failed', { cause: error });
       this.#body = null;
       throw error;
+    } finally {
+      this.#pushing = false;
     }
   }
 

@@ -148,6 +148,13 @@ describe('PacketDecoder limits', () => {
     expect(() => d.push(hexBytes('c000'), () => {})).toThrow(MqttProtocolError);
   });
 
+  it('refuses a push from inside onPacket', () => {
+    const d = new PacketDecoder();
+    expect(() => d.push(hexBytes('c000'), () => d.push(hexBytes('c000'), () => {}))).toThrow(
+      /inside onPacket/,
+    );
+  });
+
   it('stays failed after onPacket throws', () => {
     const d = new PacketDecoder();
     expect(() =>
