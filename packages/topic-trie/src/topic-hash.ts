@@ -5,7 +5,11 @@
  */
 
 const SLASH = 0x2f;
-const FNV_OFFSET = 0x811c9dc5;
+/**
+ * FNV-1a's offset basis mixed with a per-process random value, so that clients cannot precompute
+ * filters whose hashes collide and slow every match down (hash flooding).
+ */
+const FNV_OFFSET = (0x811c9dc5 ^ Math.floor(Math.random() * 0x100000000)) | 0;
 const FNV_PRIME = 0x01000193;
 
 /** FNV-1a state after one more code unit. */
