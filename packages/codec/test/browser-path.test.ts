@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixtures, hexBytes, toHex } from './fixtures.js';
 import { plain } from './helpers.js';
@@ -43,5 +44,16 @@ describe('without Node Buffer (browser path)', () => {
     const enc = codec.encodePacket({ type: 'unsubscribe', packetId: 1, topicFilters: [long] }, 4);
     expect((codec.decodePacket(enc) as { topicFilters: string[] }).topicFilters).toEqual([long]);
     expect(() => codec.decodePacket(hexBytes('3005 0001 c0 6869'))).toThrow(codec.MqttProtocolError);
+  });
+});
+
+describe('portability', () => {
+  it('imports no Node built-in module anywhere in src', () => {
+    const dir = new URL('../src/', import.meta.url);
+    for (const file of readdirSync(dir)) {
+      const text = readFileSync(new URL(file, dir), 'utf8');
+      expect(text, file).not.toMatch(/from ['"](node:|buffer|fs|events|stream)/);
+      expect(text, file).not.toMatch(/require\(/);
+    }
   });
 });
