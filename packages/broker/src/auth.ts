@@ -1,4 +1,10 @@
-import type { ConnectPacket, ProtocolVersion, QoS, Subscription } from '@mq/codec';
+import {
+  type ConnectPacket,
+  type ProtocolVersion,
+  type QoS,
+  REASON_CODES_BY_PACKET,
+  type Subscription,
+} from '@mq/codec';
 
 /** Outcome of a hook: allow, or deny with an MQTT 5 reason code (mapped to v3 return codes as needed). */
 export type AuthVerdict = { ok: true } | { ok: false; reasonCode: number; reasonString?: string };
@@ -52,4 +58,14 @@ export function toVerdict(answer: AuthAnswer): AuthVerdict {
   if (answer === true) return { ok: true };
   if (answer === false) return { ok: false, reasonCode: NOT_AUTHORIZED };
   return answer;
+}
+
+/**
+ * The reason code to send for a refusal in `packet`: the hook's own code when it is a failure code that
+ * packet may carry, else Not authorized (valid in all of them), so a careless hook cannot make the
+ * broker send an invalid packet [MQTT-3.2.2-8] [MQTT-3.4.2-1] [MQTT-3.9.3-2].
+ */
+export function refusalCode(reasonCode: number, packet: 'connack' | 'puback' | 'pubrec' | 'suback'): number {
+  const allowed = REASON_CODES_BY_PACKET[packet] ?? [];
+  return reasonCode >= 0x80 && allowed.includes(reasonCode) ? reasonCode : NOT_AUTHORIZED;
 }

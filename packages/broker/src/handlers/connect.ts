@@ -6,7 +6,7 @@ import {
   ConnectReturnCode,
   ReasonCode,
 } from '@mq/codec';
-import { toVerdict } from '../auth.js';
+import { refusalCode, toVerdict } from '../auth.js';
 import type { Connection } from '../connection.js';
 import { NEVER_EXPIRES } from '../session.js';
 import { isValidTopicName } from '../topic.js';
@@ -170,7 +170,7 @@ async function authenticate(flow: ConnectFlow): Promise<boolean> {
     return refuse(flow, ReasonCode.ServerUnavailable);
   }
   if (conn.state !== 'awaiting-connect') return false;
-  if (!verdict.ok) return refuse(flow, verdict.reasonCode, verdict.reasonString);
+  if (!verdict.ok) return refuse(flow, refusalCode(verdict.reasonCode, 'connack'), verdict.reasonString);
   return true;
 }
 
@@ -200,7 +200,7 @@ async function authorizeWill(flow: ConnectFlow): Promise<boolean> {
     return refuse(flow, ReasonCode.ServerUnavailable);
   }
   if (conn.state !== 'awaiting-connect') return false;
-  if (!verdict.ok) return refuse(flow, verdict.reasonCode, verdict.reasonString);
+  if (!verdict.ok) return refuse(flow, refusalCode(verdict.reasonCode, 'connack'), verdict.reasonString);
   return true;
 }
 

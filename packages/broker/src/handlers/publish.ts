@@ -8,7 +8,7 @@ import type {
   WillProperties,
 } from '@mq/codec';
 import { ReasonCode } from '@mq/codec';
-import { type AuthVerdict, toVerdict } from '../auth.js';
+import { type AuthVerdict, refusalCode, toVerdict } from '../auth.js';
 import type { Connection } from '../connection.js';
 import { BrokerProtocolError, protocolViolation } from '../errors.js';
 import type { Message } from '../message.js';
@@ -70,7 +70,11 @@ function ackPacket(
   verdict: AuthVerdict,
 ): Packet {
   if (verdict.ok || conn.protocolVersion < 5) return { type, packetId };
-  const ack: PubackPacket | PubrecPacket = { type, packetId, reasonCode: verdict.reasonCode };
+  const ack: PubackPacket | PubrecPacket = {
+    type,
+    packetId,
+    reasonCode: refusalCode(verdict.reasonCode, type),
+  };
   // [MQTT-3.1.2-29] no Reason String outside CONNACK/DISCONNECT when Request Problem Information is 0.
   if (verdict.reasonString && conn.requestProblemInformation)
     ack.properties = { reasonString: verdict.reasonString };

@@ -1,5 +1,5 @@
 import { type QoS, ReasonCode, SUBACK_FAILURE, type SubscribePacket, type Subscription } from '@mq/codec';
-import { toVerdict } from '../auth.js';
+import { refusalCode, toVerdict } from '../auth.js';
 import type { Connection } from '../connection.js';
 import { protocolViolation } from '../errors.js';
 import type { StoredSubscription } from '../persistence/types.js';
@@ -73,7 +73,7 @@ async function subscribeOne(
       qos = Math.min(qos, answer) as QoS;
     } else {
       const verdict = toVerdict(answer);
-      if (!verdict.ok) return verdict.reasonCode;
+      if (!verdict.ok) return refusalCode(verdict.reasonCode, 'suback');
     }
   }
   const stored: StoredSubscription = { topicFilter: sub.topicFilter, qos };
