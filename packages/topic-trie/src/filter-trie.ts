@@ -11,7 +11,7 @@
  * filter with the topic before its items are visited, so answers are exact.
  */
 
-import { type Bucket, bucketAdd, bucketItems, bucketRemove, visitMany } from './bucket.js';
+import { type Bucket, bucketAdd, bucketItems, bucketRemove, type Slotted, visitMany } from './bucket.js';
 import { ExactTable } from './exact-table.js';
 import { hashRange, hashWhole } from './topic-hash.js';
 
@@ -115,7 +115,7 @@ export interface FilterTrieOptions {
   hashMask?: number;
 }
 
-export class FilterTrie<T extends object> {
+export class FilterTrie<T extends Slotted> {
   readonly #exact = new ExactTable<Bucket<T>>();
   readonly #hashMask: number;
 

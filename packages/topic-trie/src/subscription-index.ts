@@ -1,3 +1,4 @@
+import { slotPush, slotRemove } from './bucket.js';
 import { TopicValidationError } from './errors.js';
 import { FilterTrie } from './filter-trie.js';
 import { type ResolvedLimits, resolveLimits, type TopicLimits } from './limits.js';
@@ -28,6 +29,11 @@ export interface SubscriptionIndexOptions {
 }
 
 class Entry<V> implements Subscription<V> {
+  /** Position in its filter's bucket (or its group's member list), for O(1) removal. */
+  slot = 0;
+  /** Position in its subscriber's list, for O(1) removal. */
+  listSlot = 0;
+
   constructor(
     readonly subscriberKey: string,
     readonly filter: string,
@@ -43,6 +49,8 @@ class Entry<V> implements Subscription<V> {
 class ShareGroup<V> implements ShareGroupView<V> {
   readonly members: Entry<V>[] = [];
   cursor = 0;
+  /** Position in its filter's bucket of groups. */
+  slot = 0;
   constructor(
     readonly key: string,
     readonly shareName: string,
@@ -122,14 +130,17 @@ export class SubscriptionIndex<V> {
         this.#groups.add(group.filter, group);
       }
       entry = new Entry(subscriberKey, filter, value, group);
-      group.members.push(entry);
+      slotPush(group.members, entry);
     } else {
       entry = new Entry<V>(subscriberKey, filter, value, undefined);
       this.#subs.add(filter, entry);
     }
     const list = this.#bySubscriber.get(subscriberKey);
     if (list === undefined) this.#bySubscriber.set(subscriberKey, [entry]);
-    else list.push(entry);
+    else {
+      entry.listSlot = list.length;
+      list.push(entry);
+    }
     this.#size++;
     return true;
   }
@@ -139,7 +150,11 @@ export class SubscriptionIndex<V> {
     const entry = this.#find(subscriberKey, filter);
     if (entry === undefined) return false;
     const list = this.#bySubscriber.get(subscriberKey)!;
-    swapRemove(list, entry);
+    const last = list.pop()!;
+    if (last !== entry) {
+      list[entry.listSlot] = last;
+      last.listSlot = entry.listSlot;
+    }
     if (list.length === 0) this.#bySubscriber.delete(subscriberKey);
     this.#detach(entry);
     return true;
@@ -290,17 +305,10 @@ export class SubscriptionIndex<V> {
       this.#subs.remove(entry.filter, entry);
       return;
     }
-    swapRemove(group.members, entry);
+    slotRemove(group.members, entry);
     if (group.members.length === 0) {
       this.#groupByKey.delete(group.key);
       this.#groups.remove(group.filter, group);
     }
   }
-}
-
-function swapRemove<T>(list: T[], item: T): void {
-  const at = list.indexOf(item);
-  if (at < 0) return;
-  const last = list.pop()!;
-  if (at < list.length) list[at] = last;
 }

@@ -17,6 +17,7 @@ const filterArb = fc
 interface Item {
   readonly id: number;
   readonly filter: string;
+  slot: number;
 }
 
 function matchAll(trie: FilterTrie<Item>, topic: string, mask: number): number[] {
@@ -61,7 +62,7 @@ describe('FilterTrie with colliding hashes', () => {
           fc.array(topicArb, { minLength: 1, maxLength: 8 }),
           (filters, removals, topics) => {
             const trie = new FilterTrie<Item>({ hashMask: mask });
-            const live = filters.map((filter, id) => ({ id, filter }));
+            const live = filters.map((filter, id) => ({ id, filter, slot: 0 }));
             for (const item of live) trie.add(item.filter, item);
             for (const r of removals) {
               if (live.length === 0) break;
@@ -88,8 +89,8 @@ describe('FilterTrie with colliding hashes', () => {
   it('grows its tables past many nodes, shrinks them as filters go, and stays exact throughout', () => {
     const trie = new FilterTrie<Item>();
     const items: Item[] = [];
-    for (let i = 0; i < 3000; i++) items.push({ id: i, filter: `t${i % 50}/+/d${i}/#` });
-    for (let i = 3000; i < 6000; i++) items.push({ id: i, filter: `t${i % 50}/x/d${i}` });
+    for (let i = 0; i < 3000; i++) items.push({ id: i, filter: `t${i % 50}/+/d${i}/#`, slot: 0 });
+    for (let i = 3000; i < 6000; i++) items.push({ id: i, filter: `t${i % 50}/x/d${i}`, slot: 0 });
     for (const item of items) trie.add(item.filter, item);
     expect(matchAll(trie, 't7/x/d57/y', -1)).toEqual([57]);
     expect(matchAll(trie, 't7/x/d3007', -1)).toEqual([3007]);
@@ -110,7 +111,7 @@ describe('FilterTrie with colliding hashes', () => {
   it('lists every bucket under its filter, including the # forms stored as prefixes', () => {
     const trie = new FilterTrie<Item>();
     const filters = ['#', '/#', 'a/#', 'a/b/#', '+/#', 'a/+', 'x', '/'];
-    for (const [id, filter] of filters.entries()) trie.add(filter, { id, filter });
+    for (const [id, filter] of filters.entries()) trie.add(filter, { id, filter, slot: 0 });
     const listed = [...trie.buckets()].map(
       ([filter, items]) => `${filter}=${items.map((i) => i.filter).join()}`,
     );

@@ -180,6 +180,32 @@ describe('SubscriptionIndex bookkeeping', () => {
     expect(index.match('hot/topic', () => undefined)).toBe(199);
   });
 
+  it('removes from a filter with thousands of subscribers and a subscriber with thousands of filters', () => {
+    const index = new SubscriptionIndex<number>();
+    const n = 3000;
+    for (let i = 0; i < n; i++) {
+      index.add(`c${i}`, 'broadcast/all', i);
+      index.add(`c${i}`, '$share/g/jobs/+', i);
+      index.add('busy', `f/${i}/+`, i);
+    }
+    // Remove in a scrambled order; every answer must stay right along the way.
+    for (let k = 0; k < n; k++) {
+      const i = (k * 7919) % n;
+      expect(index.remove(`c${i}`, 'broadcast/all')).toBe(true);
+      expect(index.remove('busy', `f/${i}/+`)).toBe(true);
+      if (k % 500 === 0) {
+        expect(index.match('broadcast/all', () => undefined)).toBe(n - k - 1);
+        expect(index.get(`c${(k * 7919 + 1) % n}`, '$share/g/jobs/+')).toBeDefined();
+      }
+    }
+    expect(index.match('broadcast/all', () => undefined)).toBe(0);
+    expect(index.subscriptionsOf('busy')).toEqual([]);
+    expect(index.size).toBe(n);
+    for (let i = 0; i < n; i++) expect(index.removeAll(`c${i}`)).toBe(1);
+    expect(index.size).toBe(0);
+    expect(index.match('jobs/x', () => undefined)).toBe(0);
+  });
+
   it('rejects invalid filters with reason code 0x8F and a non-string subscriber key with a TypeError', () => {
     const index = new SubscriptionIndex<number>();
     expect(() => index.add('c', 'a/#/b', 0)).toThrow(expect.objectContaining({ reasonCode: 0x8f }));
