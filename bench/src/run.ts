@@ -68,7 +68,7 @@ for (const scenario of options.scenarios) {
           options.profile && name !== 'mosquitto'
             ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${scenario.name}-${name}-${round}`)}`]
             : [];
-        broker = await startBroker(name, { nodeArgs });
+        broker = await startWithRetry(name, nodeArgs);
         // Let the new process settle (JIT of startup code, first GC) before loading it.
         await new Promise((resolve) => setTimeout(resolve, 300));
         const result = await runLoad({
@@ -128,6 +128,22 @@ const markdown = lines.join('\n');
 writeFileSync(markdownPath, markdown);
 process.stdout.write(`${markdown}\n`);
 log(`results: ${relative(process.cwd(), markdownPath)}, ${relative(process.cwd(), jsonlPath)}`);
+
+/**
+ * A broker that fails to start is tried twice more after a pause: on a shared
+ * machine a concurrent `turbo build` can briefly remove the dist it imports.
+ */
+async function startWithRetry(name: BrokerName, nodeArgs: string[]): Promise<RunningBroker> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBroker(name, { nodeArgs });
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      log(`${name} did not start (${(error as Error).message.split('\n')[0]}); retrying`);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
+  }
+}
 
 function safeList(dir: string): string[] {
   try {
