@@ -1,17 +1,17 @@
 /** Everything both entry points (Node and browser) export; only the transport differs. */
 export { BACKOFF_DEFAULTS, type BackoffOptions, backoffDelay } from './backoff.js';
-export {
-  type ClientEvents,
-  type ConnectInfo,
-  type ConnectionState,
-  type EndOptions,
-  MqttClient,
-  type PublishOptions,
-  type ServerDisconnect,
-  type SubscribeOptions,
-  type SubscribeResult,
-  type SubscriptionRequest,
-} from './client.js';
+export { MqttClient } from './client.js';
+export type {
+  ClientEvents,
+  ConnectInfo,
+  ConnectionState,
+  EndOptions,
+  PublishOptions,
+  ServerDisconnect,
+  SubscribeOptions,
+  SubscribeResult,
+  SubscriptionRequest,
+} from './client-types.js';
 export {
   ClientErrorCode,
   isMqttClientError,

@@ -1,18 +1,23 @@
 import type {
   ConnackPacket,
   ConnackProperties,
-  DisconnectProperties,
   Packet,
-  PublishProperties,
   QoS,
   SubackPacket,
-  SubscribeProperties,
-  Subscription,
   UnsubackPacket,
   UnsubscribeProperties,
 } from '@mq/codec';
 import { ReasonCode } from '@mq/codec';
 import { backoffDelay } from './backoff.js';
+import type {
+  ClientEvents,
+  ConnectionState,
+  EndOptions,
+  PublishOptions,
+  SubscribeOptions,
+  SubscribeResult,
+  SubscriptionRequest,
+} from './client-types.js';
 import { Connection } from './connection.js';
 import { TypedEmitter } from './emitter.js';
 import { ClientErrorCode, MqttClientError } from './errors.js';
@@ -27,87 +32,15 @@ import {
   toBytes,
 } from './options.js';
 import { OutgoingFlows, type PublishResult } from './outgoing.js';
+
 import { PacketIdAllocator } from './packet-id.js';
 import { MemoryStore } from './store/memory.js';
 import type { MessageStore } from './store/types.js';
-import { type MessageHandler, SubscriptionRegistry } from './subscriptions.js';
+import { SubscriptionRegistry } from './subscriptions.js';
 import { IncomingAliases, OutgoingAliases } from './topic-alias.js';
 import { topicMatches } from './topic-match.js';
 import type { TransportFactory } from './transports/types.js';
-
-/** The one value that says where the client is. */
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
-
-export interface ConnectInfo {
-  sessionPresent: boolean;
-  reasonCode: number;
-  properties: ConnackProperties | undefined;
-  /** False for the first connection of this client. */
-  reconnect: boolean;
-}
-
-export interface ServerDisconnect {
-  reasonCode: number;
-  reasonString: string | undefined;
-  properties: DisconnectProperties | undefined;
-}
-
-export interface ClientEvents {
-  state: (state: ConnectionState, previous: ConnectionState) => void;
-  connect: (info: ConnectInfo) => void;
-  reconnecting: (info: { attempt: number; delay: number; error: MqttClientError | undefined }) => void;
-  /** A connection ended (the client may reconnect). */
-  close: (error: MqttClientError | undefined) => void;
-  /** The server sent DISCONNECT. */
-  disconnect: (info: ServerDisconnect) => void;
-  message: (message: Message) => void;
-  /** An outgoing QoS 1/2 message completed, including ones restored from the store. */
-  published: (result: PublishResult) => void;
-  /** Problems that have no promise to reject: failed reconnects, store errors, failed resubscribes. */
-  error: (error: MqttClientError) => void;
-  /** The client is closed for good. */
-  end: () => void;
-}
-
-export interface PublishOptions {
-  /** Default 0. */
-  qos?: QoS;
-  /** Default false. */
-  retain?: boolean;
-  /** MQTT 5 properties (messageExpiryInterval, responseTopic, correlationData, userProperties, ...). */
-  properties?: PublishProperties;
-}
-
-export interface SubscriptionRequest {
-  topicFilter: string;
-  qos?: QoS;
-  noLocal?: boolean;
-  retainAsPublished?: boolean;
-  retainHandling?: 0 | 1 | 2;
-}
-
-export interface SubscribeOptions {
-  /** QoS for filters given as strings. Default 0. */
-  qos?: QoS;
-  /** MQTT 5 subscriptionIdentifier and userProperties. */
-  properties?: SubscribeProperties;
-  /** Called for each message whose topic matches one of these filters. */
-  handler?: MessageHandler;
-}
-
-export interface SubscribeResult {
-  topicFilter: string;
-  reasonCode: number;
-  /** Granted QoS, undefined when the server refused the filter. */
-  qos: QoS | undefined;
-}
-
-export interface EndOptions {
-  /** Do not wait for queued and in-flight messages. Default false. */
-  force?: boolean;
-  /** Overrides the `endTimeout` option, ms. */
-  timeout?: number;
-}
+import { toSubscriptions, validateQoS, validateTopic } from './validate.js';
 
 interface PendingRequest {
   packetId: number;
@@ -119,18 +52,6 @@ interface PendingRequest {
 interface Internals {
   /** Close the client if the very first connection fails (what `connect()` wants). */
   failFast: boolean;
-}
-
-function validateTopic(topic: string): void {
-  if (typeof topic !== 'string' || topic.length === 0)
-    throw new TypeError('topic must be a non-empty string');
-  // [MQTT-3.3.2-2] a topic name must not contain wildcards.
-  if (topic.includes('+') || topic.includes('#'))
-    throw new TypeError(`topic ${topic} must not contain + or #`);
-}
-
-function validateQoS(qos: number): asserts qos is QoS {
-  if (qos !== 0 && qos !== 1 && qos !== 2) throw new RangeError(`qos must be 0, 1 or 2, got ${qos}`);
 }
 
 /**
@@ -291,19 +212,7 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
     filters: string | SubscriptionRequest | Array<string | SubscriptionRequest>,
     options: SubscribeOptions = {},
   ): Promise<SubscribeResult[]> {
-    const list = (Array.isArray(filters) ? filters : [filters]).map((f): Subscription => {
-      const request = typeof f === 'string' ? { topicFilter: f } : f;
-      const qos = request.qos ?? options.qos ?? 0;
-      validateQoS(qos);
-      if (typeof request.topicFilter !== 'string' || request.topicFilter.length === 0) {
-        throw new TypeError('topic filters must be non-empty strings');
-      }
-      const subscription: Subscription = { topicFilter: request.topicFilter, qos };
-      if (request.noLocal !== undefined) subscription.noLocal = request.noLocal;
-      if (request.retainAsPublished !== undefined) subscription.retainAsPublished = request.retainAsPublished;
-      if (request.retainHandling !== undefined) subscription.retainHandling = request.retainHandling;
-      return subscription;
-    });
+    const list = toSubscriptions(filters, options.qos ?? 0);
     if (list.length === 0) throw new TypeError('subscribe needs at least one topic filter');
     this.#checkOpen();
     const early = options.handler
