@@ -112,6 +112,14 @@ describe('RetainedIndex', () => {
     expect(index.get('a/b/c/d')).toBeUndefined();
   });
 
+  it('refuses a filter of 30,000 levels with LEVEL_LIMIT before walking anything', () => {
+    const index = filled();
+    expect(() => index.match(`${'+/'.repeat(30_000)}#`, () => undefined)).toThrow(
+      expect.objectContaining({ code: 'LEVEL_LIMIT', reasonCode: 0x8f }),
+    );
+    expect(index.get('/'.repeat(30_000))).toBeUndefined();
+  });
+
   it('match returns the number of visits and the values', () => {
     const index = filled();
     const values: string[] = [];
