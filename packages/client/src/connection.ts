@@ -50,6 +50,8 @@ export class Connection {
   #handshake: { resolve: (c: ConnackPacket) => void; reject: (e: MqttClientError) => void } | undefined;
   #authMethod: string | undefined;
   #outbox: Uint8Array[] = [];
+  /** Stops a transport that is still opening when this connection is closed. */
+  #abort = new AbortController();
 
   constructor(setup: ConnectionSetup) {
     this.#setup = setup;
@@ -86,17 +88,21 @@ export class Connection {
     handshake.catch(() => {});
     try {
       this.#transportPending = true;
-      const transport = await setup.transport(setup.url, setup.transportOptions, {
-        onData: (chunk) => this.#onData(chunk),
-        onClose: (error) => {
-          this.#transportDone();
-          this.#fail(
-            new MqttClientError(ClientErrorCode.ConnectionLost, `connection to ${setup.url.host} closed`, {
-              cause: error,
-            }),
-          );
+      const transport = await setup.transport(
+        setup.url,
+        { ...setup.transportOptions, signal: this.#abort.signal },
+        {
+          onData: (chunk) => this.#onData(chunk),
+          onClose: (error) => {
+            this.#transportDone();
+            this.#fail(
+              new MqttClientError(ClientErrorCode.ConnectionLost, `connection to ${setup.url.host} closed`, {
+                cause: error,
+              }),
+            );
+          },
         },
-      });
+      );
       if (this.#closed) {
         transport.destroy();
       } else {
@@ -312,6 +318,7 @@ export class Connection {
     else this.#outbox = [];
     this.#closed = true;
     this.#closeError = error;
+    this.#abort.abort();
     this.#keepalive?.stop();
     const transport = this.#transport;
     this.#transport = undefined;

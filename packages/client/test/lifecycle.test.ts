@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connect, createClient } from '../src/index.js';
 import { FakeBroker } from './helpers/fake-broker.js';
@@ -48,5 +49,37 @@ describe('no leaks after end()', () => {
     await waitUntil(() => sockets() === 0, 2000, 'sockets closed').catch(() => {});
     expect(sockets()).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it.each([
+    ['mqtts', 'a TLS handshake'],
+    ['ws', 'a WebSocket upgrade'],
+  ])('aborts %s:// when ended while %s never completes', async (scheme) => {
+    // A server that accepts the TCP connection and then says nothing at all.
+    const silent = new Set<Socket>();
+    const server = createServer((socket) => {
+      silent.add(socket);
+      socket.on('close', () => silent.delete(socket));
+      socket.on('error', () => {});
+      // Read (and drop) what arrives, so the end of the stream is noticed.
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const client = createClient(`${scheme}://127.0.0.1:${port}/mqtt`, { connectTimeout: 60_000 });
+      await waitUntil(() => silent.size === 1, 5000, 'the attempt to arrive');
+      await client.end();
+      await waitUntil(() => silent.size === 0 && sockets() === 0, 5000, 'the attempt to be dropped').catch(
+        () => {},
+      );
+      expect(silent.size).toBe(0);
+      expect(sockets()).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      for (const socket of silent) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

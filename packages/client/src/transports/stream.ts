@@ -30,22 +30,36 @@ export function socketTransport(socket: Socket, handlers: TransportHandlers): Tr
 }
 
 /** Resolves once `socket` emits `readyEvent`, rejects on an error or close before that. */
-export function whenOpen(socket: Socket, readyEvent: 'connect' | 'secureConnect'): Promise<void> {
+export function whenOpen(
+  socket: Socket,
+  readyEvent: 'connect' | 'secureConnect',
+  signal: AbortSignal | undefined,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onReady = () => {
+    const cleanup = () => {
+      socket.off(readyEvent, onReady);
       socket.off('error', onError);
       socket.off('close', onClose);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onReady = () => {
+      cleanup();
       resolve();
     };
     const onError = (error: Error) => {
-      socket.off(readyEvent, onReady);
-      socket.off('close', onClose);
+      cleanup();
       socket.destroy();
       reject(error);
     };
     const onClose = () => onError(new Error('socket closed before it was open'));
+    const onAbort = () => onError(new Error('connection attempt aborted'));
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
     socket.once(readyEvent, onReady);
     socket.once('error', onError);
     socket.once('close', onClose);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -3,10 +3,10 @@ import { socketTransport, whenOpen } from './stream.js';
 import { defaultPort, type TransportFactory } from './types.js';
 
 /** `mqtt://` and `tcp://`: plain TCP. */
-export const tcpTransport: TransportFactory = async (url, _options, handlers) => {
+export const tcpTransport: TransportFactory = async (url, options, handlers) => {
   const socket = connect({ host: hostOf(url), port: Number(url.port) || defaultPort(url.protocol) });
   socket.setNoDelay(true);
-  await whenOpen(socket, 'connect');
+  await whenOpen(socket, 'connect', options.signal);
   return socketTransport(socket, handlers);
 };
 

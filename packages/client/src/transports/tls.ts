@@ -29,6 +29,6 @@ export const tlsTransport: TransportFactory = async (url, options, handlers) => 
     ALPNProtocols: ['mqtt'],
   });
   socket.setNoDelay(true);
-  await whenOpen(socket, 'secureConnect');
+  await whenOpen(socket, 'secureConnect', options.signal);
   return socketTransport(socket, handlers);
 };

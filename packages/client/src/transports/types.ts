@@ -34,6 +34,8 @@ export interface TransportOptions {
   wsProtocol?: string;
   /** Extra HTTP headers for the WebSocket upgrade (Node only). */
   wsHeaders?: Record<string, string>;
+  /** Aborts an attempt still opening (the client ended or the connect timeout ran out). */
+  signal?: AbortSignal;
 }
 
 export type TransportFactory = (

@@ -30,8 +30,13 @@ export const wsBrowserTransport: TransportFactory = (url, options, handlers) =>
       closed = true;
       handlers.onClose(event.wasClean ? undefined : new Error(`WebSocket closed with code ${event.code}`));
     };
+    const onAbort = () => {
+      if (!open) socket.close();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.onopen = () => {
       open = true;
+      options.signal?.removeEventListener('abort', onAbort);
       resolve({
         write: (bytes) => {
           if (socket.readyState === 1) socket.send(bytes);

@@ -31,8 +31,14 @@ export const wsNodeTransport: TransportFactory = (url, options, handlers) =>
       closed = true;
       handlers.onClose(failure);
     });
+    const onAbort = () => {
+      if (!open) socket.terminate();
+    };
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('open', () => {
       open = true;
+      options.signal?.removeEventListener('abort', onAbort);
       resolve({
         write: (bytes) => {
           if (socket.readyState === WebSocket.OPEN) socket.send(bytes);
