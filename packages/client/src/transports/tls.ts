@@ -16,6 +16,7 @@ export function nodeTlsOptions(tls: TlsOptions, host: string): ConnectionOptions
   if (tls.passphrase !== undefined) options.passphrase = tls.passphrase;
   const servername = tls.servername ?? (isIP(host) ? undefined : host);
   if (servername !== undefined) options.servername = servername;
+  if (tls.alpnProtocols !== undefined) options.ALPNProtocols = tls.alpnProtocols;
   return options;
 }
 
@@ -26,7 +27,6 @@ export const tlsTransport: TransportFactory = async (url, options, handlers) => 
     ...nodeTlsOptions(options.tls ?? {}, host),
     host,
     port: Number(url.port) || defaultPort(url.protocol),
-    ALPNProtocols: ['mqtt'],
   });
   socket.setNoDelay(true);
   await whenOpen(socket, 'secureConnect', options.signal);

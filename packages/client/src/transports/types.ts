@@ -26,6 +26,8 @@ export interface TlsOptions {
   servername?: string;
   /** Verify the server certificate (default true). */
   rejectUnauthorized?: boolean;
+  /** ALPN protocol names to offer (default none; e.g. ['mqtt'] or a cloud broker's own name). */
+  alpnProtocols?: string[];
 }
 
 export interface TransportOptions {
