@@ -8,6 +8,7 @@ import {
   ReasonCode,
 } from '@mq/codec';
 import type { BrokerContext } from './context.js';
+import { Fifo } from './fifo.js';
 import { dispatch } from './handlers/index.js';
 import { KeepAlive } from './keepalive.js';
 import type { AcceptedTransport } from './listeners/types.js';
@@ -77,7 +78,7 @@ export class Connection implements DeliveryTarget {
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #flushScheduled = false;
-  #inbox: Packet[] = [];
+  readonly #inbox = new Fifo<Packet>();
   #pumping = false;
   #paused = false;
   readonly #closedWaiters: Array<() => void> = [];
@@ -248,7 +249,7 @@ export class Connection implements DeliveryTarget {
     try {
       while (this.#inbox.length > 0) {
         if (this.state === 'closing' || this.state === 'closed') {
-          this.#inbox.length = 0;
+          this.#inbox.clear();
           break;
         }
         const packet = this.#inbox.shift()!;
@@ -256,7 +257,7 @@ export class Connection implements DeliveryTarget {
         if (pending) await pending;
       }
     } catch (err) {
-      this.#inbox.length = 0;
+      this.#inbox.clear();
       this.#fail(err);
     } finally {
       this.#pumping = false;
