@@ -174,6 +174,7 @@ export class OutgoingFlows {
         if (message.packetId !== undefined) this.#ids.release(message.packetId);
         if (message.state === 'released') {
           // The server had taken the message (PUBREC) before it lost the session: it was delivered.
+          this.#persist(this.#store.delete(message.key));
           this.#finish(flight, { reasonCode: ReasonCode.Success });
           continue;
         }

@@ -309,3 +309,28 @@ describe('refused publishes', () => {
     ]);
   });
 });
+
+describe('resuming from a store without a session', () => {
+  it('sends stored messages as new ones and counts QoS 2 messages past PUBREC as delivered', async () => {
+    const store = new MemoryStore();
+    const payload = new TextEncoder().encode('old');
+    await store.put({ key: 1, topic: 'n/a', payload, qos: 1, retain: false, state: 'sent', packetId: 42 });
+    await store.put({
+      key: 2,
+      topic: 'n/b',
+      payload,
+      qos: 2,
+      retain: false,
+      state: 'released',
+      packetId: 43,
+    });
+    broker = await FakeBroker.start();
+    client = createClient(broker.url, { ...fast, store });
+    const published: string[] = [];
+    client.on('published', (result) => published.push(result.topic));
+    await waitUntil(() => published.length === 2, 10_000, 'both completed');
+    expect(broker.all('publish').map((p) => [p.topic, p.dup, p.packetId])).toEqual([['n/a', false, 1]]);
+    expect(broker.all('pubrel')).toEqual([]);
+    expect(await store.load()).toEqual([]);
+  });
+});
