@@ -173,6 +173,7 @@ export class Connection implements DeliveryTarget {
     const alias = dup ? undefined : this.outboundAliases?.resolve(delivery.message.topic);
     const bytes = encodeDelivery(delivery, this.protocolVersion, packetId, dup, alias, now);
     if (bytes.length > this.clientMaximumPacketSize) {
+      if (alias?.sendTopic) this.outboundAliases?.forget(delivery.message.topic);
       this.ctx.stats.oversizeDropped++;
       return false;
     }

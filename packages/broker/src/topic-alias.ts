@@ -8,6 +8,7 @@ export class OutboundAliases {
   readonly #byTopic = new Map<string, number>();
   /** Topics seen once, bounded so that a stream of distinct topics cannot grow it. */
   readonly #seen = new Set<string>();
+  readonly #free: number[] = [];
   #next = 1;
 
   constructor(max: number) {
@@ -33,7 +34,10 @@ export class OutboundAliases {
     }
     this.#seen.delete(topic);
     let alias: number;
-    if (this.#next <= this.#max) {
+    const free = this.#free.pop();
+    if (free !== undefined) {
+      alias = free;
+    } else if (this.#next <= this.#max) {
       alias = this.#next++;
     } else {
       const [lruTopic, lruAlias] = this.#byTopic.entries().next().value as [string, number];
@@ -42,6 +46,14 @@ export class OutboundAliases {
     }
     this.#byTopic.set(topic, alias);
     return { alias, sendTopic: true };
+  }
+
+  /** Undoes a new alias whose PUBLISH was not sent after all (the client never learnt it). */
+  forget(topic: string): void {
+    const alias = this.#byTopic.get(topic);
+    if (alias === undefined) return;
+    this.#byTopic.delete(topic);
+    this.#free.push(alias);
   }
 }
 
