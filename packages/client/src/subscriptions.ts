@@ -10,6 +10,17 @@ interface Entry {
   handlers: Set<MessageHandler>;
 }
 
+/** A throwing handler must not break the protocol flow (or the other handlers): rethrow it later. */
+function invoke(handler: MessageHandler, message: Message): void {
+  try {
+    handler(message);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
 /**
  * Subscriptions the server granted, so they can be restored when a reconnect finds no session,
  * and the per-subscription handlers that receive matching messages.
@@ -60,13 +71,13 @@ export class SubscriptionRegistry {
       for (const handler of entry.handlers) {
         if (called.has(handler)) continue;
         called.add(handler);
-        handler(message);
+        invoke(handler, message);
       }
     }
     for (const { filters, handler } of this.#pending) {
       if (called.has(handler) || !filters.some((f) => topicMatches(f, message.topic))) continue;
       called.add(handler);
-      handler(message);
+      invoke(handler, message);
     }
   }
 }
