@@ -62,7 +62,9 @@ export function checkFirstByte(first: number, version: ProtocolVersion, side: Si
   } else {
     const expected =
       type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0;
-    if (flags !== expected) {
+    // MQTT 3.1 set DUP on a retried PUBREL, SUBSCRIBE or UNSUBSCRIBE; 3.1.1 reserved that bit.
+    const v31Retry = version === 3 && expected === 2 && flags === 0x0a;
+    if (flags !== expected && !v31Retry) {
       const name = PACKET_TYPE_NAME[type as PacketTypeCode];
       throw protocolError(
         'RESERVED_FLAGS',

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { encodeBatch, encodePacket, MqttProtocolError, type Packet, PacketDecoder } from '../src/index.js';
+import {
+  decodePacket,
+  encodeBatch,
+  encodePacket,
+  MqttProtocolError,
+  type Packet,
+  PacketDecoder,
+} from '../src/index.js';
 import { hexBytes } from './fixtures.js';
-import { plain } from './helpers.js';
+import { frame, plain } from './helpers.js';
 import { samplePackets } from './samples.js';
 
 function collect(decoder: PacketDecoder, chunks: Uint8Array[]): Packet[] {
@@ -72,6 +79,13 @@ describe('PacketDecoder framing', () => {
     d.push(bytes.subarray(50), (p) => out.push(p));
     expect(out).toHaveLength(1);
     expect(d.bufferedBytes).toBe(0);
+  });
+
+  it('accepts DUP on a retried PUBREL, SUBSCRIBE or UNSUBSCRIBE from an MQTT 3.1 peer, and only there', () => {
+    for (const hex of [frame('6a', '0001'), frame('8a', '0001 000161 00'), frame('aa', '0001 000161')]) {
+      expect(() => decodePacket(hexBytes(hex), { protocolVersion: 3 })).not.toThrow();
+      expect(() => decodePacket(hexBytes(hex), { protocolVersion: 4 })).toThrow(MqttProtocolError);
+    }
   });
 
   it('takes the protocol version from a decoded CONNECT', () => {
