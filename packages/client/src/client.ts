@@ -34,6 +34,7 @@ import {
 import { OutgoingFlows, type PublishResult } from './outgoing.js';
 
 import { PacketIdAllocator } from './packet-id.js';
+import { ReAuthentication } from './reauth.js';
 import { MemoryStore } from './store/memory.js';
 import type { MessageStore } from './store/types.js';
 import { SubscriptionRegistry } from './subscriptions.js';
@@ -86,6 +87,7 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
   #closeError: MqttClientError | undefined;
   #connectedWaiters: Array<{ resolve: () => void; reject: (e: MqttClientError) => void }> = [];
   #server: ConnackProperties | undefined;
+  #reauth: ReAuthentication;
 
   constructor(
     url: string | URL,
@@ -105,6 +107,7 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
       onError: (error) => this.emit('error', error),
     });
     this.#incoming = new IncomingFlows(this.#opts.manualAck);
+    this.#reauth = new ReAuthentication(options.authenticationMethod, options.onAuth);
     this.#ready = this.#outgoing.restore().catch((cause: unknown) => {
       throw new MqttClientError(ClientErrorCode.StoreError, 'cannot load the message store', { cause });
     });
@@ -262,6 +265,22 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
     })) as UnsubackPacket;
     for (const filter of topicFilters) this.#subscriptions.removed(filter);
     return ack.reasonCodes;
+  }
+
+  /**
+   * MQTT 5 re-authentication on the live connection with the method used to connect: sends AUTH
+   * (0x19) with `authenticationData`, answers challenges through `onAuth`, resolves on the server's
+   * AUTH success. A server that refuses disconnects, which rejects this.
+   */
+  reauthenticate(authenticationData?: Uint8Array): Promise<void> {
+    const connection = this.#connection;
+    if (this.#opts.protocolVersion !== 5) {
+      return Promise.reject(new TypeError('re-authentication needs MQTT 5'));
+    }
+    if (this.#state !== 'connected' || !connection) {
+      return Promise.reject(new MqttClientError(ClientErrorCode.NotConnected, 'not connected'));
+    }
+    return this.#reauth.start((packet) => connection.send(packet), authenticationData);
   }
 
   /**
@@ -456,8 +475,10 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
         return;
       }
       case 'auth':
-        // Re-authentication is only started by the client, which this version does not do.
-        connection.protocolViolation('unexpected AUTH after CONNACK');
+        // After CONNACK an AUTH only belongs to a re-authentication the client started.
+        if (!this.#reauth.receive(packet, (p) => connection.send(p))) {
+          connection.protocolViolation('unexpected AUTH after CONNACK');
+        }
         return;
       default:
         connection.protocolViolation(`a server must not send ${packet.type}`);
@@ -469,6 +490,7 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
     this.#connection = undefined;
     this.#outgoing.disconnected();
     this.#incoming.disconnected();
+    this.#reauth.fail(error ?? new MqttClientError(ClientErrorCode.ConnectionLost, 'connection lost'));
     this.emit('close', error);
     if (this.#state === 'closed') return;
     if (this.#opts.reconnect === false) {
@@ -507,6 +529,7 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
     this.#outgoing.disconnected();
     this.#incoming.disconnected();
     this.#outgoing.failAll(error);
+    this.#reauth.fail(error);
     for (const request of this.#requests.values()) {
       this.#ids.release(request.packetId);
       request.reject(error);

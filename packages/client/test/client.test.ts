@@ -113,6 +113,61 @@ describe('connect', () => {
     expect([...(answer?.properties?.authenticationData ?? [])]).toEqual([2]);
   });
 
+  it('[MQTT-4.12.1-1] re-authenticates with AUTH 0x19 and the connect method, answering challenges', async () => {
+    broker = await FakeBroker.start({
+      onPacket: (packet, c) => {
+        if (packet.type !== 'auth') return defaultBehaviour(packet, c);
+        if (packet.reasonCode === 0x19) {
+          c.send({
+            type: 'auth',
+            reasonCode: 0x18,
+            properties: { authenticationMethod: 'TOKEN', authenticationData: new Uint8Array([7]) },
+          });
+        } else {
+          c.send({ type: 'auth', reasonCode: 0, properties: { authenticationMethod: 'TOKEN' } });
+        }
+      },
+    });
+    const challenges: number[][] = [];
+    client = await connect(broker.url, {
+      authenticationMethod: 'TOKEN',
+      onAuth: (challenge) => {
+        challenges.push([...(challenge.authenticationData ?? [])]);
+        return new Uint8Array([8]);
+      },
+    });
+    await client.reauthenticate(new Uint8Array([6]));
+    const sent = broker.all('auth');
+    expect(
+      sent.map((p) => [
+        p.reasonCode,
+        p.properties?.authenticationMethod,
+        [...(p.properties?.authenticationData ?? [])],
+      ]),
+    ).toEqual([
+      [0x19, 'TOKEN', [6]],
+      [0x18, 'TOKEN', [8]],
+    ]);
+    expect(challenges).toEqual([[7]]);
+  });
+
+  it('rejects a re-authentication the server answers with DISCONNECT', async () => {
+    broker = await FakeBroker.start({
+      onPacket: (packet, c) => {
+        if (packet.type !== 'auth') return defaultBehaviour(packet, c);
+        c.send({ type: 'disconnect', reasonCode: 0x87 });
+      },
+    });
+    client = await connect(broker.url, { ...fast, authenticationMethod: 'TOKEN' });
+    await expect(client.reauthenticate()).rejects.toMatchObject({
+      code: 'SERVER_DISCONNECT',
+      reasonCode: 0x87,
+    });
+    await expect(
+      connect(broker.url, { reconnect: false }).then((c) => c.reauthenticate().finally(() => c.end())),
+    ).rejects.toBeInstanceOf(TypeError);
+  });
+
   it('[MQTT-3.2.2-21] uses the Server Keep Alive and reconnects when PINGRESP does not come', async () => {
     broker = await FakeBroker.start({
       connack: () => ({ sessionPresent: false, reasonCode: 0, properties: { serverKeepAlive: 1 } }),
