@@ -211,7 +211,9 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     if (conn.registered) {
       const info = conn.disconnectInfo ?? { by: 'network' as const, reasonCode: ReasonCode.UnspecifiedError };
       if (wasRegistered || info.reasonCode === ReasonCode.SessionTakenOver) {
-        this.emit('clientDisconnect', this.clientInfo(conn), info);
+        const client = this.clientInfo(conn);
+        this.logger.debug({ ...client, by: info.by, reasonCode: info.reasonCode }, 'client disconnected');
+        this.emit('clientDisconnect', client, info);
       }
     }
   }
@@ -229,7 +231,9 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
 
   emitConnected(conn: Connection, sessionPresent: boolean): void {
     this.#bus.claimSession?.(conn.clientId);
-    this.emit('client', this.clientInfo(conn), sessionPresent);
+    const info = this.clientInfo(conn);
+    this.logger.debug({ ...info, sessionPresent }, 'client connected');
+    this.emit('client', info, sessionPresent);
   }
 
   emitPublish(message: Message, conn: Connection | undefined): void {
@@ -320,6 +324,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     await this.#bus.close();
     await this.persistence.close();
     this.#state = 'closed';
+    if (wasListening) this.logger.info({}, 'broker closed');
   }
 }
 
