@@ -32,6 +32,23 @@ describe('without Node Buffer (browser path)', () => {
     }
   });
 
+  it('streams every fixture one byte at a time and encodes them as a batch and into a target', () => {
+    const decoder = new codec.PacketDecoder({ protocolVersion: 5 });
+    const out: unknown[] = [];
+    const v5 = fixtures.filter((f) => f.version === 5 && f.packet.type !== 'connect');
+    const batch = codec.encodeBatch(
+      v5.map((f) => f.packet),
+      5,
+    );
+    expect(batch.constructor).toBe(Uint8Array);
+    for (const b of batch) decoder.push(Uint8Array.of(b), (p) => out.push(p));
+    expect(plain(out)).toEqual(plain(v5.map((f) => f.packet)));
+    const target = new Uint8Array(batch.length + 2);
+    let offset = 1;
+    for (const f of v5) offset = codec.encodeInto(f.packet, 5, target, offset);
+    expect(toHex(target.subarray(1, offset))).toBe(toHex(batch));
+  });
+
   it('hands out payloads as plain Uint8Array views', () => {
     const bytes = hexBytes('3007 0003612f62 6869');
     const p = codec.decodePacket(bytes) as { payload: Uint8Array };
