@@ -144,7 +144,7 @@ const rows: Row[] = [
 
   // UTF-8 Encoded Strings
   {
-    title: '[MQTT-1.5.4-1] topic with an encoded surrogate (ED A0 80)',
+    title: '[MQTT-1.5.4-1] [MQTT-3.3.2-1] topic with an encoded surrogate (ED A0 80)',
     version: 5,
     hex: frame('30', '0003 eda080 00'),
     code: 'INVALID_UTF8',
@@ -166,7 +166,7 @@ const rows: Row[] = [
     reasonCode: 0x81,
   },
   {
-    title: '[MQTT-1.5.4-2] topic containing U+0000',
+    title: '[MQTT-1.5.4-2] [MQTT-4.7.3-2] topic containing U+0000',
     version: 5,
     hex: frame('30', '0002 6100 00'),
     code: 'INVALID_UTF8',
@@ -218,6 +218,30 @@ const rows: Row[] = [
     field: 'connect.username',
   },
   {
+    title: '[MQTT-3.1.3-11] user name with ill-formed UTF-8 (3.1.1)',
+    version: 4,
+    hex: frame('10', `${MQTT4} 82 003c 000161 0001 ff`),
+    code: 'INVALID_UTF8',
+    reasonCode: 0x81,
+    field: 'connect.username',
+  },
+  {
+    title: '[MQTT-3.1.3-4] client identifier with ill-formed UTF-8 (3.1.1)',
+    version: 4,
+    hex: frame('10', `${MQTT4} 02 003c 0002 c0af`),
+    code: 'INVALID_UTF8',
+    reasonCode: 0x81,
+    field: 'connect.clientId',
+  },
+  {
+    title: '[MQTT-3.3.2-13] Response Topic with ill-formed UTF-8',
+    version: 5,
+    hex: frame('30', '000161 04 080001ff'),
+    code: 'INVALID_UTF8',
+    reasonCode: 0x81,
+    field: 'publish.properties.responseTopic',
+  },
+  {
     title: '[MQTT-3.8.3-1] topic filter with ill-formed UTF-8',
     version: 4,
     hex: frame('82', '0001 0001 ff 00'),
@@ -225,7 +249,7 @@ const rows: Row[] = [
     reasonCode: 0x81,
   },
   {
-    title: '[MQTT-3.10.3-1] unsubscribe topic filter containing U+0000',
+    title: '[MQTT-3.10.3-1] [MQTT-4.7.3-2] unsubscribe topic filter containing U+0000',
     version: 4,
     hex: frame('a2', '0001 0002 6100'),
     code: 'INVALID_UTF8',
