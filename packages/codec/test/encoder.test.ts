@@ -113,7 +113,7 @@ const refusals: Refusal[] = [
     reasonCode: 0x94,
   },
   {
-    title: '[MQTT-1.5.4-2] topic containing U+0000',
+    title: '[MQTT-1.5.4-2] [MQTT-4.7.3-2] topic containing U+0000',
     version: 5,
     packet: pub({ topic: 'a\u0000' }),
     code: 'INVALID_UTF8',
