@@ -7,7 +7,6 @@ export type RunRecord = {
   scenario: string;
   broker: BrokerName;
   round: number;
-  brokerPid: number;
   startedAt: string;
 } & LoadResult;
 

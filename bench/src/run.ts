@@ -62,18 +62,20 @@ for (const scenario of options.scenarios) {
     const order = round % 2 === 1 ? brokers : [...brokers].reverse();
     for (const name of order) {
       done++;
-      let broker: RunningBroker | null = null;
+      const started: { broker?: RunningBroker } = {};
       try {
         const nodeArgs =
           options.profile && name !== 'mosquitto'
             ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${scenario.name}-${name}-${round}`)}`]
             : [];
-        broker = await startWithRetry(name, nodeArgs);
-        // Let the new process settle (JIT of startup code, first GC) before loading it.
-        await new Promise((resolve) => setTimeout(resolve, 300));
         const result = await runLoad({
-          port: broker.port,
-          brokerPid: broker.pid,
+          broker: async () => {
+            const broker = await startWithRetry(name, nodeArgs);
+            started.broker = broker;
+            // Let the new process settle (JIT of startup code, first GC) before loading it.
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            return broker;
+          },
           scenario,
           durationS: options.durationS,
           warmupS: options.warmupS,
@@ -88,7 +90,6 @@ for (const scenario of options.scenarios) {
           scenario: scenario.name,
           broker: name,
           round,
-          brokerPid: broker.pid,
           startedAt: new Date().toISOString(),
           ...result,
         };
@@ -98,7 +99,7 @@ for (const scenario of options.scenarios) {
       } catch (error) {
         log(`[${done}/${runs}] ${scenario.name} ${name} round ${round} failed: ${(error as Error).message}`);
       } finally {
-        await broker?.stop();
+        await started.broker?.stop();
       }
     }
   }

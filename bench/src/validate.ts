@@ -111,8 +111,7 @@ async function sampleOurs(s: Scenario): Promise<Sample> {
   const broker = await startBroker('mosquitto');
   try {
     const r = await runLoad({
-      port: broker.port,
-      brokerPid: broker.pid,
+      broker: async () => broker,
       scenario: s,
       durationS,
       warmupS,

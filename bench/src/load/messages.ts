@@ -22,7 +22,6 @@ export interface FlowControl {
 
 export interface WorkerSetup {
   readonly worker: number;
-  readonly port: number;
   readonly scenario: Scenario;
   readonly flow: FlowControl;
   readonly keepAlive: number;
@@ -37,7 +36,7 @@ export interface WorkerSetup {
 }
 
 export type ToWorker =
-  | { readonly cmd: 'open'; readonly role: Role }
+  | { readonly cmd: 'open'; readonly role: Role; readonly port: number }
   | {
       readonly cmd: 'run';
       readonly startNs: number;

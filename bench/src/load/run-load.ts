@@ -21,9 +21,18 @@ import type {
 } from './messages.js';
 import { SharedState } from './shared-state.js';
 
-export interface LoadOptions {
+/** Where the broker under load listens, and its process (for CPU and RSS). */
+export interface BrokerEndpoint {
   readonly port: number;
-  readonly brokerPid: number;
+  readonly pid: number;
+}
+
+export interface LoadOptions {
+  /**
+   * Starts (or finds) the broker. Called once the load workers are starting,
+   * so both start-ups overlap.
+   */
+  readonly broker: () => Promise<BrokerEndpoint>;
   readonly scenario: Scenario;
   readonly durationS: number;
   readonly warmupS: number;
@@ -73,6 +82,7 @@ export interface ConnectionsResult {
 }
 
 export type LoadResult = (ThroughputResult | ConnectionsResult) & {
+  brokerPid: number;
   aborted: boolean;
   abortReason?: string;
   errors: number;
@@ -173,7 +183,7 @@ class WorkerPool {
   }
 }
 
-/** Runs one scenario against a broker on 127.0.0.1:port and returns one result record. */
+/** Runs one scenario against a broker on 127.0.0.1 and returns one result record. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { scenario } = options;
   const specs = connectionSpecs(scenario);
@@ -189,7 +199,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const pool = new WorkerPool(
     slices.map((connections, worker) => ({
       worker,
-      port: options.port,
       scenario,
       flow: options.flow,
       keepAlive: 60,
@@ -203,13 +212,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   );
   const errors = new ErrorLog();
   try {
-    const rssBefore = rssKb(options.brokerPid);
+    const broker = await options.broker();
+    const rssBefore = rssKb(broker.pid);
     const setupStart = now();
     const setupMs = options.setupTimeoutS * 1000;
     const openRole = async (
       role: Role,
     ): Promise<{ ready: number; failed: number; handshakeNs: number[] }> => {
-      const reports = await pool.request<OpenedReport>({ cmd: 'open', role }, setupMs);
+      const reports = await pool.request<OpenedReport>({ cmd: 'open', role, port: broker.port }, setupMs);
       return {
         ready: reports.reduce((sum, r) => sum + r.ready, 0),
         failed: reports.reduce((sum, r) => sum + r.failed, 0),
@@ -221,7 +231,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const opened = await openRole('idle');
       const connectS = (now() - setupStart) / 1e9;
       await sleep(options.settleS * 1000);
-      const rssAfter = rssKb(options.brokerPid);
+      const rssAfter = rssKb(broker.pid);
       const results = await pool.request<WorkerResult>({ cmd: 'stop' }, 30_000);
       for (const r of results) errors.merge(r.errorMessages, r.errors);
       const handshakes = opened.handshakeNs.sort((a, b) => a - b);
@@ -231,6 +241,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         );
       return {
         kind: 'connections',
+        brokerPid: broker.pid,
         connected: opened.ready,
         failed: opened.failed,
         aliveAtEnd: results.reduce((sum, r) => sum + r.aliveAtEnd, 0),
@@ -267,10 +278,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const windowEndNs = windowStartNs + options.durationS * 1e9;
       pool.post({ cmd: 'run', startNs, windowStartNs, windowEndNs });
       await sleep((windowStartNs - now()) / 1e6);
-      first = cpuSnapshot(options.brokerPid);
+      first = cpuSnapshot(broker.pid);
       await sleep((windowEndNs - now()) / 1e6);
-      last = cpuSnapshot(options.brokerPid);
-      rssEnd = rssKb(options.brokerPid);
+      last = cpuSnapshot(broker.pid);
+      rssEnd = rssKb(broker.pid);
       await drain(shared, scenario, tracks, options.drainS);
     }
     const results = await pool.request<WorkerResult>({ cmd: 'stop' }, 30_000);
@@ -295,6 +306,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const receivedInWindow = total((r) => r.receivedInWindow);
     return {
       kind: 'throughput',
+      brokerPid: broker.pid,
       sent,
       acked,
       expected,

@@ -20,7 +20,9 @@ const setup = workerData as WorkerSetup;
 /** Subscriber reads smaller than this wait for the next tick before reading again. */
 const COALESCE_BELOW = Number(process.env.MQ_BENCH_COALESCE ?? 8 * 1024);
 const readBuffer = Buffer.allocUnsafe(256 * 1024);
-const port = parentPort!;
+const parent = parentPort!;
+/** The broker's port, known from the first 'open' (workers start while the broker does). */
+let brokerPort = 0;
 setEpoch(setup.epoch);
 
 const { scenario, flow } = setup;
@@ -63,7 +65,7 @@ function deliveredFloor(publisher: number): number {
 
 function open(spec: ConnectionSpec): ClientConnection {
   const connection = new ClientConnection({
-    port: setup.port,
+    port: brokerPort,
     clientId: `mqb${process.pid}${spec.role[0]}${spec.index}`,
     keepAlive: setup.keepAlive,
     subscribe: spec.role === 'sub' ? { filter: spec.topic, qos: scenario.qos } : undefined,
@@ -218,10 +220,11 @@ async function stop(): Promise<void> {
 }
 
 function send(message: FromWorker): void {
-  port.postMessage(message);
+  parent.postMessage(message);
 }
 
-port.on('message', (message: ToWorker) => {
+parent.on('message', (message: ToWorker) => {
+  if (message.cmd === 'open') brokerPort = message.port;
   const task =
     message.cmd === 'open'
       ? openRole(message.role)
