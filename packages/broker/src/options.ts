@@ -10,7 +10,11 @@ export type QueuePolicy = 'drop-oldest' | 'drop-new';
 export interface BrokerLimits {
   /** Largest packet the broker accepts, in bytes (announced in v5 CONNACK). Default 1 MiB. */
   maxPacketSize: number;
-  /** Inbound QoS 1/2 publishes a client may have unacknowledged (v5 Receive Maximum). Default 100. */
+  /**
+   * Inbound QoS 1/2 publishes a v5 client may have unacknowledged (announced as Receive Maximum; a client
+   * exceeding it gets DISCONNECT 0x93). Default 65535: MQTT.js 5 ignores the server's value and sends
+   * bursts of QoS 2, so a lower default would disconnect it. Lower it to bound inbound QoS 2 state.
+   */
   receiveMaximum: number;
   /** Topic aliases a v5 client may use towards the broker. Default 16; 0 disables. */
   topicAliasMaximum: number;
@@ -74,7 +78,7 @@ export interface ResolvedOptions {
 
 export const DEFAULT_LIMITS: BrokerLimits = {
   maxPacketSize: 1024 * 1024,
-  receiveMaximum: 100,
+  receiveMaximum: 65535,
   topicAliasMaximum: 16,
   outboundTopicAliases: 16,
   maxKeepAlive: 0,

@@ -247,4 +247,19 @@ describe('MQTT.js v5 features', () => {
     expect(got.messages[0]?.payload).toBe('hello');
     await endClient(client);
   });
+
+  it('[MQTT-4.3.3-10] handles a burst of 300 QoS 2 publishes from MQTT.js with default limits', async () => {
+    started = await startBroker();
+    const sub = await mqttConnect(started.port, { protocolVersion: 5 });
+    const got = collectMessages(sub);
+    await sub.subscribeAsync('burst', { qos: 2 });
+    const pub = await mqttConnect(started.port, { protocolVersion: 5 });
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => pub.publishAsync('burst', String(i), { qos: 2 })),
+    );
+    await got.waitForCount(300, 15_000);
+    expect(got.messages.map((m) => Number(m.payload))).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    await endClient(pub);
+    await endClient(sub);
+  });
 });
