@@ -106,9 +106,16 @@ export class MqttClient extends TypedEmitter<ClientEvents> {
       onPublished: (result) => this.emit('published', result),
       onError: (error) => this.emit('error', error),
     });
-    this.#incoming = new IncomingFlows(this.#opts.manualAck);
+    this.#incoming = new IncomingFlows(this.#opts.manualAck, this.#store, (error) =>
+      this.emit('error', error),
+    );
     this.#reauth = new ReAuthentication(options.authenticationMethod, options.onAuth);
-    this.#ready = this.#outgoing.restore().catch((cause: unknown) => {
+    const outgoing = this.#outgoing;
+    const incoming = this.#incoming;
+    this.#ready = (async () => {
+      await outgoing.restore();
+      await incoming.restore();
+    })().catch((cause: unknown) => {
       throw new MqttClientError(ClientErrorCode.StoreError, 'cannot load the message store', { cause });
     });
     this.#ready.then(

@@ -1,5 +1,7 @@
 import type { Packet, PublishPacket } from '@mq/codec';
+import { ClientErrorCode, MqttClientError } from './errors.js';
 import type { Message } from './message.js';
+import type { MessageStore } from './store/types.js';
 
 const decoder = new TextDecoder();
 
@@ -12,20 +14,33 @@ export interface IncomingLink {
 /**
  * Incoming QoS 1/2 flows. QoS 2 ids live in `#qos2` from the first PUBLISH until PUBREL, so a
  * redelivered PUBLISH (DUP) is acknowledged again but never handed to the application twice
- * [MQTT-4.3.3-10]. The map survives reconnects while the server keeps the session.
+ * [MQTT-4.3.3-10]. The map survives reconnects while the server keeps the session, and process
+ * restarts when the store keeps incoming ids (PUBREC goes out only once the id is written).
  */
 export class IncomingFlows {
   #qos2 = new Map<number, 'delivered' | 'acked'>();
   #link: IncomingLink | undefined;
   #manualAck: boolean;
+  #store: MessageStore;
+  #onError: (error: MqttClientError) => void;
 
-  constructor(manualAck: boolean) {
+  constructor(manualAck: boolean, store: MessageStore, onError: (error: MqttClientError) => void) {
     this.#manualAck = manualAck;
+    this.#store = store;
+    this.#onError = onError;
+  }
+
+  /** Ids a previous run acknowledged with PUBREC and never saw PUBREL for. */
+  async restore(): Promise<void> {
+    for (const packetId of (await this.#store.loadIncoming?.()) ?? []) this.#qos2.set(packetId, 'acked');
   }
 
   connected(link: IncomingLink, sessionPresent: boolean): void {
     this.#link = link;
-    if (!sessionPresent) this.#qos2.clear();
+    if (!sessionPresent && this.#qos2.size > 0) {
+      this.#qos2.clear();
+      this.#persist(this.#store.clearIncoming?.());
+    }
   }
 
   disconnected(): void {
@@ -51,7 +66,16 @@ export class IncomingFlows {
         this.#link?.send({ type: 'puback', packetId });
       } else if (this.#qos2.has(packetId)) {
         this.#qos2.set(packetId, 'acked');
-        this.#link?.send({ type: 'pubrec', packetId });
+        const sendPubrec = () => this.#link?.send({ type: 'pubrec', packetId });
+        const written = this.#store.putIncoming?.(packetId);
+        if (!written) {
+          sendPubrec();
+          return;
+        }
+        written.then(sendPubrec, (cause: unknown) => {
+          this.#storeFailed(cause);
+          sendPubrec();
+        });
       }
     };
     const message: Message = {
@@ -73,6 +97,7 @@ export class IncomingFlows {
 
   onPubrel(packetId: number): void {
     const known = this.#qos2.delete(packetId);
+    if (known) this.#persist(this.#store.deleteIncoming?.(packetId));
     const link = this.#link;
     if (!link) return;
     // [MQTT-4.3.3-11] answer PUBREL with PUBCOMP; v5 flags an unknown id.
@@ -80,6 +105,18 @@ export class IncomingFlows {
       known || link.protocolVersion !== 5
         ? { type: 'pubcomp', packetId }
         : { type: 'pubcomp', packetId, reasonCode: 0x92 },
+    );
+  }
+
+  #persist(operation: Promise<void> | undefined): void {
+    operation?.catch((cause: unknown) => this.#storeFailed(cause));
+  }
+
+  #storeFailed(cause: unknown): void {
+    this.#onError(
+      new MqttClientError(ClientErrorCode.StoreError, 'the store failed to record an incoming QoS 2 id', {
+        cause,
+      }),
     );
   }
 }

@@ -262,6 +262,35 @@ describe('receive', () => {
     await waitUntil(() => got.length === 2);
   });
 
+  it('[MQTT-4.3.3-10] does not deliver a redelivered QoS 2 message again after a client restart (FileStore)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mq-incoming-'));
+    try {
+      broker = await FakeBroker.start({
+        connack: (_connect, c) => ({ sessionPresent: c.index > 0, reasonCode: 0 }),
+      });
+      const options = { clientId: 'restarting', cleanStart: false, sessionExpiryInterval: 60 };
+      const got: string[] = [];
+      client = await connect(broker.url, { ...options, store: new FileStore(join(dir, 's.log')) });
+      client.on('message', (m) => got.push(m.text()));
+      broker.connections[0]?.send(incoming(11));
+      await broker.until(() => broker?.all('pubrec').length === 1);
+      // The process "dies" before PUBREL: the next run starts from the same file.
+      await client.end({ force: true });
+      client = createClient(broker.url, { ...options, store: new FileStore(join(dir, 's.log')) });
+      client.on('message', (m) => got.push(m.text()));
+      await client.whenConnected();
+      const second = broker.connections[1] as FakeConnection;
+      second.send(incoming(11, { dup: true }));
+      await broker.until(() => broker?.all('pubrec').length === 2);
+      second.send({ type: 'pubrel', packetId: 11 });
+      await broker.until(() => broker?.all('pubcomp').length === 1);
+      expect(got).toEqual(['p11']);
+    } finally {
+      await client?.end({ force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('[MQTT-4.3.3-11] answers PUBREL with PUBCOMP carrying the same id', async () => {
     broker = await FakeBroker.start();
     client = await connect(broker.url);

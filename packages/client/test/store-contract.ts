@@ -84,8 +84,34 @@ export function storeContract(name: string, harness: StoreHarness): void {
       await store.close();
     });
 
+    it('keeps incoming QoS 2 ids until they are deleted or cleared', async () => {
+      const store = await harness.open();
+      await store.load();
+      await store.putIncoming?.(5);
+      await store.putIncoming?.(3);
+      await store.putIncoming?.(9);
+      await store.deleteIncoming?.(9);
+      expect(await store.loadIncoming?.()).toEqual([3, 5]);
+      await store.clearIncoming?.();
+      expect(await store.loadIncoming?.()).toEqual([]);
+      await store.close();
+    });
+
     if (harness.reopen) {
       const reopen = harness.reopen;
+      it('keeps incoming QoS 2 ids across a reopen', async () => {
+        const store = await harness.open();
+        await store.load();
+        await store.putIncoming?.(7);
+        await store.putIncoming?.(8);
+        await store.deleteIncoming?.(7);
+        await store.close();
+        const again = await reopen();
+        await again.load();
+        expect(await again.loadIncoming?.()).toEqual([8]);
+        await again.close();
+      });
+
       it('keeps accepted messages and their flow state across a reopen', async () => {
         const store = await harness.open();
         await store.load();

@@ -22,7 +22,9 @@ export interface FileStoreOptions {
 type LogRecord =
   | { op: 'put'; m: EncodedMessage }
   | { op: 'upd'; k: number; s: StoredState; p?: number }
-  | { op: 'del'; k: number };
+  | { op: 'del'; k: number }
+  | { op: 'in'; p: number }
+  | { op: 'out'; p?: number };
 
 interface EncodedMessage {
   k: number;
@@ -97,9 +99,11 @@ export class FileStore implements MessageStore {
   readonly path: string;
   #fd: number | undefined;
   #live = new Map<number, StoredMessage>();
+  #incoming = new Set<number>();
   #records = 0;
   #pending: string[] = [];
   #pendingDurable: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  #written: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   #flushScheduled = false;
   #compactAfter: number;
   #closed = false;
@@ -112,6 +116,7 @@ export class FileStore implements MessageStore {
   async load(): Promise<StoredMessage[]> {
     this.#flushNow();
     this.#live.clear();
+    this.#incoming.clear();
     if (existsSync(this.path)) {
       for (const line of readFileSync(this.path, 'utf8').split('\n')) {
         if (line.length === 0) continue;
@@ -152,6 +157,27 @@ export class FileStore implements MessageStore {
     this.#append({ op: 'del', k: key });
   }
 
+  /** Written (not fsync'ed) before PUBREC goes out: a kill after it still finds the id. */
+  putIncoming(packetId: number): Promise<void> {
+    this.#incoming.add(packetId);
+    return this.#appendAndWait({ op: 'in', p: packetId });
+  }
+
+  async deleteIncoming(packetId: number): Promise<void> {
+    if (!this.#incoming.delete(packetId)) return;
+    this.#append({ op: 'out', p: packetId });
+  }
+
+  async clearIncoming(): Promise<void> {
+    if (this.#incoming.size === 0) return;
+    this.#incoming.clear();
+    this.#append({ op: 'out' });
+  }
+
+  async loadIncoming(): Promise<number[]> {
+    return [...this.#incoming].sort((a, b) => a - b);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#flushNow();
@@ -170,9 +196,23 @@ export class FileStore implements MessageStore {
       m.state = record.s;
       if (record.p === undefined) delete m.packetId;
       else m.packetId = record.p;
-    } else {
+    } else if (record.op === 'del') {
       this.#live.delete(record.k);
+    } else if (record.op === 'in') {
+      this.#incoming.add(record.p);
+    } else if (record.p === undefined) {
+      this.#incoming.clear();
+    } else {
+      this.#incoming.delete(record.p);
     }
+  }
+
+  /** Resolves once the record is written (no fsync: enough for a killed process, not for power loss). */
+  #appendAndWait(record: LogRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#written.push({ resolve, reject });
+      this.#append(record);
+    });
   }
 
   #append(record: LogRecord): void {
@@ -190,8 +230,10 @@ export class FileStore implements MessageStore {
     const text = this.#pending.join('');
     const count = this.#pending.length;
     const waiters = this.#pendingDurable;
+    const written = this.#written;
     this.#pending = [];
     this.#pendingDurable = [];
+    this.#written = [];
     try {
       const fd = this.#open();
       writeSync(fd, text);
@@ -199,11 +241,11 @@ export class FileStore implements MessageStore {
       this.#records += count;
     } catch (cause) {
       const error = new MqttClientError(ClientErrorCode.StoreError, `cannot write ${this.path}`, { cause });
-      for (const w of waiters) w.reject(error);
+      for (const w of [...waiters, ...written]) w.reject(error);
       return;
     }
-    for (const w of waiters) w.resolve();
-    if (this.#records > this.#live.size + this.#compactAfter) this.#compact();
+    for (const w of [...waiters, ...written]) w.resolve();
+    if (this.#records > this.#live.size + this.#incoming.size + this.#compactAfter) this.#compact();
   }
 
   #open(): number {
@@ -223,6 +265,7 @@ export class FileStore implements MessageStore {
       const lines = [...this.#live.values()].map(
         (m) => `${JSON.stringify({ op: 'put', m: encodeMessage(m) })}\n`,
       );
+      for (const p of this.#incoming) lines.push(`${JSON.stringify({ op: 'in', p })}\n`);
       if (lines.length > 0) writeSync(fd, lines.join(''));
       fsyncSync(fd);
     } finally {
@@ -237,6 +280,6 @@ export class FileStore implements MessageStore {
     } finally {
       closeSync(dirFd);
     }
-    this.#records = this.#live.size;
+    this.#records = this.#live.size + this.#incoming.size;
   }
 }

@@ -3,6 +3,7 @@ import type { MessageStore, StoredChange, StoredMessage } from './types.js';
 /** Keeps messages in process memory: survives reconnects, not a process restart. The default store. */
 export class MemoryStore implements MessageStore {
   #messages = new Map<number, StoredMessage>();
+  #incoming = new Set<number>();
 
   get size(): number {
     return this.#messages.size;
@@ -29,4 +30,20 @@ export class MemoryStore implements MessageStore {
   }
 
   async close(): Promise<void> {}
+
+  async putIncoming(packetId: number): Promise<void> {
+    this.#incoming.add(packetId);
+  }
+
+  async deleteIncoming(packetId: number): Promise<void> {
+    this.#incoming.delete(packetId);
+  }
+
+  async clearIncoming(): Promise<void> {
+    this.#incoming.clear();
+  }
+
+  async loadIncoming(): Promise<number[]> {
+    return [...this.#incoming].sort((a, b) => a - b);
+  }
 }

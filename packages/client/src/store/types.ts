@@ -40,4 +40,12 @@ export interface MessageStore {
   delete(key: number): Promise<void>;
   /** Flushes and releases resources; the store is not used afterwards. */
   close(): Promise<void>;
+  /**
+   * Optional: incoming QoS 2 packet ids from PUBREC until PUBREL. With these a restarted client
+   * still recognises a redelivered QoS 2 message and does not hand it to the application again.
+   */
+  putIncoming?(packetId: number): Promise<void>;
+  deleteIncoming?(packetId: number): Promise<void>;
+  clearIncoming?(): Promise<void>;
+  loadIncoming?(): Promise<number[]>;
 }
