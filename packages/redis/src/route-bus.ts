@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import type { AuthHooks, Broker, Message, RouteBus } from '@mq/broker';
+import type { Redis } from 'ioredis';
+import {
+  type ClaimFrame,
+  ClaimKind,
+  decodeClaimFrame,
+  decodeMessageFrame,
+  encodeClaimFrame,
+  encodeMessageFrame,
+} from './frames.js';
+import { DEFAULT_PREFIX, type RedisKeys, redisKeys } from './keys.js';
+import { RedisPersistence } from './persistence.js';
+import { closeClient, openClient, type RedisConnection } from './redis-client.js';
+import { SessionHandoff } from './session-handoff.js';
+
+export interface RedisRouteBusOptions {
+  /** An ioredis client (left open by close()), a redis:// URL or ioredis options. Default redis://127.0.0.1:6379. */
+  redis?: RedisConnection;
+  /** Prefix of the pub/sub channels (and, after attach, must equal the persistence's). Default 'mq:'. */
+  prefix?: string;
+  /** This node's id, unique in the cluster. Default a random UUID. */
+  nodeId?: string;
+  /** How long a CONNECT waits for the node holding the session to release it. Default 3000 ms. */
+  handoffTimeoutMs?: number;
+  /** Called with errors no caller can receive (a failed PUBLISH, a bad frame). Default: the broker's logger after attach(). */
+  onError?: (error: Error) => void;
+}
+
+type BusState = 'open' | 'closed';
+
+/**
+ * Cluster route bus over Redis pub/sub. Every accepted message goes to one channel as a compact
+ * binary frame carrying the sender's node id; each node hands frames from other nodes to its router.
+ *
+ * A node delivers its own messages locally and synchronously, and skips their echo from Redis. So a
+ * local subscriber gets a message exactly once, without a round trip, and even while Redis is away;
+ * the cost is that two nodes may interleave messages of *different* publishers differently (MQTT only
+ * orders messages per publisher, which both paths keep).
+ *
+ * Session claims travel on a second channel. `attach(broker)` adds the session hand-off between nodes
+ * (see SessionHandoff); without it a claim only drops the other node's connection.
+ */
+export class RedisRouteBus implements RouteBus {
+  readonly nodeId: string;
+  readonly #keys: RedisKeys;
+  readonly #pub: Redis;
+  readonly #sub: Redis;
+  readonly #ownsPub: boolean;
+  readonly #handoffTimeoutMs: number;
+  readonly #ready: Promise<void>;
+  readonly #pending = new Map<number, () => void>();
+  #onError: ((error: Error) => void) | undefined;
+  #deliver: ((message: Message) => void) | undefined;
+  #claimed: ((clientId: string) => void) | undefined;
+  #handoff: SessionHandoff | undefined;
+  #persistence: RedisPersistence | undefined;
+  #state: BusState = 'open';
+  #nextRequest = 1;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: RedisRouteBusOptions = {}) {
+    this.nodeId = options.nodeId ?? randomUUID();
+    this.#keys = redisKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.#handoffTimeoutMs = options.handoffTimeoutMs ?? 3000;
+    this.#onError = options.onError;
+    const { redis, owned } = openClient(options.redis);
+    this.#pub = redis;
+    this.#ownsPub = owned;
+    // A subscribed connection can do nothing else: always a second one of our own.
+    this.#sub = redis.duplicate();
+    this.#sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.#onFrame(channel, data));
+    this.#ready = this.#sub.subscribe(this.#keys.busChannel, this.#keys.claimChannel).then(() => {});
+    this.#ready.catch((err: Error) => this.#report(err));
+  }
+
+  /** Resolves once this node receives what other nodes publish. */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  publish(message: Message): void {
+    if (this.#state === 'closed') return;
+    this.#deliver?.(message);
+    let frame: Buffer;
+    try {
+      frame = encodeMessageFrame(this.nodeId, message);
+    } catch (err) {
+      this.#report(err);
+      return;
+    }
+    this.#pub.publish(this.#keys.busChannel, frame).catch((err: Error) => this.#report(err));
+  }
+
+  onMessage(deliver: (message: Message) => void): void {
+    this.#deliver = deliver;
+  }
+
+  claimSession(clientId: string): void {
+    if (this.#state === 'closed') return;
+    this.#persistence?.setOwner(clientId).catch((err: Error) => this.#report(err));
+    this.#sendClaim({ kind: ClaimKind.Claimed, target: '', clientId, requestId: 0, cleanStart: false });
+  }
+
+  onSessionClaimed(handler: (clientId: string) => void): void {
+    this.#claimed = handler;
+  }
+
+  /**
+   * Lets sessions move between nodes: call after createBroker() and before listen(). Needs the broker's
+   * persistence to be a RedisPersistence on the same prefix; it joins the cluster under this node id
+   * and the broker's authenticate hook is wrapped to hand sessions over before CONNACK.
+   */
+  attach(broker: Broker): this {
+    const persistence = broker.persistence;
+    if (!(persistence instanceof RedisPersistence)) {
+      throw new TypeError('RedisRouteBus.attach needs a broker whose persistence is a RedisPersistence');
+    }
+    if (this.#handoff) throw new Error('RedisRouteBus is already attached to a broker');
+    this.#persistence = persistence;
+    this.#handoff = new SessionHandoff(broker, persistence, (owner, clientId, cleanStart) =>
+      this.#requestRelease(owner, clientId, cleanStart),
+    );
+    this.#onError ??= (err) => broker.logger.error({ err }, 'redis route bus');
+    persistence.joinCluster(this.nodeId).catch((err: Error) => this.#report(err));
+    const handoff = this.#handoff;
+    const user = broker.auth;
+    const wrapped: AuthHooks = {
+      authenticate: async (ctx) => {
+        if (user.authenticate) {
+          const answer = await user.authenticate(ctx);
+          if (answer === false || (answer !== true && !answer.ok)) return answer;
+        }
+        await handoff.beforeConnect(ctx.clientId, ctx.connect.cleanStart);
+        return true;
+      },
+    };
+    if (user.authorizePublish) wrapped.authorizePublish = (ctx) => user.authorizePublish!(ctx);
+    if (user.authorizeSubscribe) wrapped.authorizeSubscribe = (ctx) => user.authorizeSubscribe!(ctx);
+    // The broker reads its hooks at each CONNECT; this is the one async step before a session attaches.
+    const hooks: { auth: AuthHooks } = broker;
+    hooks.auth = wrapped;
+    return this;
+  }
+
+  /** Idempotent: stops delivery at once, settles waiting hand-offs, ends the connections it opened. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#state = 'closed';
+    this.#deliver = undefined;
+    this.#claimed = undefined;
+    for (const settle of this.#pending.values()) settle();
+    this.#pending.clear();
+    await this.#ready.catch(() => {});
+    await closeClient(this.#sub);
+    if (this.#ownsPub) await closeClient(this.#pub);
+  }
+
+  #requestRelease(owner: string, clientId: string, cleanStart: boolean): Promise<void> {
+    const requestId = this.#nextRequest++;
+    return new Promise<void>((resolve) => {
+      // A node that died without its heartbeat lapsing yet never answers: go on after the timeout.
+      const timer = setTimeout(settle, this.#handoffTimeoutMs);
+      function settle() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#pending.set(requestId, () => {
+        this.#pending.delete(requestId);
+        settle();
+      });
+      this.#sendClaim({ kind: ClaimKind.Release, target: owner, clientId, requestId, cleanStart });
+    });
+  }
+
+  #sendClaim(frame: Omit<ClaimFrame, 'sender'>): void {
+    const bytes = encodeClaimFrame({ ...frame, sender: this.nodeId });
+    this.#pub.publish(this.#keys.claimChannel, bytes).catch((err: Error) => this.#report(err));
+  }
+
+  #onFrame(channel: Buffer, data: Buffer): void {
+    if (this.#state === 'closed') return;
+    try {
+      const name = channel.toString();
+      if (name === this.#keys.busChannel) this.#onMessageFrame(data);
+      else if (name === this.#keys.claimChannel) this.#onClaimFrame(decodeClaimFrame(data));
+    } catch (err) {
+      this.#report(err);
+    }
+  }
+
+  #onMessageFrame(data: Buffer): void {
+    const frame = decodeMessageFrame(data);
+    // Our own messages were delivered when published.
+    if (frame.sender === this.nodeId) return;
+    this.#deliver?.(frame.message());
+  }
+
+  #onClaimFrame(frame: ClaimFrame): void {
+    if (frame.sender === this.nodeId) return;
+    if (frame.target !== '' && frame.target !== this.nodeId) return;
+    switch (frame.kind) {
+      case ClaimKind.Claimed:
+        this.#claimed?.(frame.clientId);
+        this.#handoff?.evict(frame.clientId);
+        return;
+      case ClaimKind.Release: {
+        this.#claimed?.(frame.clientId);
+        const released = this.#handoff?.release(frame.clientId, frame.cleanStart) ?? Promise.resolve();
+        released
+          .catch((err: Error) => this.#report(err))
+          .finally(() => {
+            const { clientId, requestId } = frame;
+            const reply = { kind: ClaimKind.Released, target: frame.sender, clientId, requestId };
+            this.#sendClaim({ ...reply, cleanStart: false });
+          });
+        return;
+      }
+      case ClaimKind.Released:
+        this.#pending.get(frame.requestId)?.();
+        return;
+    }
+  }
+
+  #report(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.#onError?.(error);
+  }
+}
