@@ -2,7 +2,12 @@ export * from './constants.js';
 export { type DecodePacketOptions, decodePacket, type Side } from './decode-packet.js';
 export { PacketDecoder, type PacketDecoderOptions } from './decoder.js';
 export { encodeBatch, encodedLength, encodeInto, encodePacket } from './encoder.js';
-export * from './errors.js';
+export {
+  MqttProtocolError,
+  type MqttProtocolErrorOptions,
+  ProtocolErrorCode,
+  type ProtocolErrorCodeName,
+} from './errors.js';
 export type * from './packets.js';
 export {
   isSharedSubscription,
