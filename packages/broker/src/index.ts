@@ -18,7 +18,7 @@ export type {
   TcpListenerConfig,
   WsListenerConfig,
 } from './listeners/types.js';
-export { attachWebSocket, createWsListener } from './listeners/ws.js';
+export { attachWebSocket, closeWebSockets, createWsListener } from './listeners/ws.js';
 export type { Logger } from './logger.js';
 export type { Delivery, Message } from './message.js';
 export {
