@@ -143,6 +143,17 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     this.emitPublish(message, undefined);
   }
 
+  /**
+   * Disconnects a connected client (v5: DISCONNECT with the reason code, default 0x98 Administrative
+   * action); its session is kept or ended as after any server-side close. False if it is not connected.
+   */
+  disconnectClient(clientId: string, reasonCode: number = ReasonCode.AdministrativeAction): boolean {
+    const conn = this.connections.get(clientId);
+    if (!conn) return false;
+    conn.disconnect(reasonCode, 'disconnected by the server');
+    return true;
+  }
+
   /** Serves a byte stream from a custom transport as a client connection. */
   accept(transport: AcceptedTransport): void {
     if (this.#state !== 'listening') {

@@ -122,4 +122,17 @@ describe('broker API', () => {
     await expect(broker.listen()).rejects.toThrow(/EADDRINUSE/);
     await new Promise<void>((resolve) => blocker.close(() => resolve()));
   });
+
+  it('disconnects a client on request, v5 with DISCONNECT 0x98', async () => {
+    broker = createBroker({ listeners: [{ type: 'tcp', port: 0 }], sys: { enabled: false } });
+    const [address] = await broker.listen();
+    const { client } = await RawClient.connect(address!.port, { clientId: 'kick', protocolVersion: 5 });
+    expect(broker.disconnectClient('kick')).toBe(true);
+    expect(await client.nextPacket()).toMatchObject({
+      type: 'disconnect',
+      reasonCode: ReasonCode.AdministrativeAction,
+    });
+    await client.closed();
+    expect(broker.disconnectClient('kick')).toBe(false);
+  });
 });
