@@ -10,9 +10,10 @@ import {
   type ProtocolVersion,
 } from './constants.js';
 import { decodeAck } from './decode-ack.js';
+import { decodeAuth } from './decode-auth.js';
 import { decodeConnack } from './decode-connack.js';
 import { decodeConnect } from './decode-connect.js';
-import { decodeAuth, decodeDisconnect } from './decode-disconnect.js';
+import { decodeDisconnect } from './decode-disconnect.js';
 import { decodePublish } from './decode-publish.js';
 import { decodeSuback } from './decode-suback.js';
 import { decodeSubscribe } from './decode-subscribe.js';

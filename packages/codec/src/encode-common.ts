@@ -1,5 +1,8 @@
 /** Checks shared by the per-packet encoders. Each throws what a sender must not send. */
+import type { ProtocolVersion } from './constants.js';
 import { protocolError } from './errors.js';
+import { stringLength } from './properties.js';
+import { topicFilterProblem } from './topic.js';
 
 /** Property block sizes found by the length pass, handed to the write pass so nothing is measured twice. */
 export interface Sizes {
@@ -34,4 +37,21 @@ export function checkUint16(value: unknown, field: string): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff) {
     throw new RangeError(`${field}: must be an integer 0..65535, got ${String(value)}`);
   }
+}
+
+/** Encoded size of a Topic Filter (with its length prefix), checked [MQTT-4.7.1-1..3, MQTT-4.8.2-1..2]. */
+export function topicFilterLength(filter: string, version: ProtocolVersion, field: string): number {
+  const n = stringLength(filter, field);
+  const problem = topicFilterProblem(filter, version === 5);
+  if (problem) throw protocolError('INVALID_TOPIC_FILTER', field, problem);
+  return 2 + n;
+}
+
+/** Number of reason codes, checked: at least one, each from `allowed`. */
+export function reasonCodesLength(codes: number[], allowed: ReadonlySet<number>, field: string): number {
+  if (!Array.isArray(codes) || codes.length === 0) {
+    throw protocolError('EMPTY_PAYLOAD', field, 'must contain one code per Topic Filter');
+  }
+  for (const c of codes) checkReasonCode(c, allowed, field);
+  return codes.length;
 }

@@ -1,19 +1,12 @@
-/** SUBSCRIBE and UNSUBSCRIBE: exact length (with the sender-side checks), then write. */
+/** SUBSCRIBE: exact length (with the sender-side checks), then write. */
 import type { ProtocolVersion } from './constants.js';
-import { checkPacketId, checkQos, type Sizes } from './encode-common.js';
+import { checkPacketId, checkQos, type Sizes, topicFilterLength } from './encode-common.js';
 import { protocolError } from './errors.js';
-import type { SubscribePacket, UnsubscribePacket } from './packets.js';
-import { propertiesLength, stringLength, writeProperties } from './properties.js';
-import { isSharedSubscription, topicFilterProblem } from './topic.js';
+import type { SubscribePacket } from './packets.js';
+import { propertiesLength, writeProperties } from './properties.js';
+import { isSharedSubscription } from './topic.js';
 import { varintLength } from './varint.js';
 import type { Writer } from './writer.js';
-
-function filterLength(filter: string, version: ProtocolVersion, field: string): number {
-  const n = stringLength(filter, field);
-  const problem = topicFilterProblem(filter, version === 5);
-  if (problem) throw protocolError('INVALID_TOPIC_FILTER', field, problem);
-  return 2 + n;
-}
 
 export function subscribeLength(p: SubscribePacket, version: ProtocolVersion, sizes: Sizes): number {
   checkPacketId(p.packetId, 'subscribe.packetId');
@@ -27,7 +20,7 @@ export function subscribeLength(p: SubscribePacket, version: ProtocolVersion, si
     n += varintLength(sizes.props) + sizes.props;
   }
   for (const s of subs) {
-    n += filterLength(s.topicFilter, version, 'subscribe.subscriptions.topicFilter') + 1;
+    n += topicFilterLength(s.topicFilter, version, 'subscribe.subscriptions.topicFilter') + 1;
     checkQos(s.qos, 'subscribe.subscriptions.qos');
     if (version === 5) {
       const rh = s.retainHandling ?? 0;
@@ -63,34 +56,4 @@ export function writeSubscribe(w: Writer, p: SubscribePacket, version: ProtocolV
     }
     w.u8(options);
   }
-}
-
-export function unsubscribeLength(p: UnsubscribePacket, version: ProtocolVersion, sizes: Sizes): number {
-  checkPacketId(p.packetId, 'unsubscribe.packetId');
-  const filters = p.topicFilters;
-  if (!Array.isArray(filters) || filters.length === 0) {
-    throw protocolError(
-      'EMPTY_PAYLOAD',
-      'unsubscribe.topicFilters',
-      'must contain at least one Topic Filter',
-    );
-  }
-  let n = 2;
-  if (version === 5) {
-    sizes.props = propertiesLength(p.properties, 'unsubscribe');
-    n += varintLength(sizes.props) + sizes.props;
-  }
-  for (const f of filters) n += filterLength(f, version, 'unsubscribe.topicFilters');
-  return n;
-}
-
-export function writeUnsubscribe(
-  w: Writer,
-  p: UnsubscribePacket,
-  version: ProtocolVersion,
-  sizes: Sizes,
-): void {
-  w.u16(p.packetId);
-  if (version === 5) writeProperties(w, p.properties, sizes.props);
-  for (const f of p.topicFilters) w.utf8(f);
 }

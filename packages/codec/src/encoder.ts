@@ -10,13 +10,16 @@
  */
 import { MAX_VARINT, type ProtocolVersion } from './constants.js';
 import { ackLength, writeAck } from './encode-ack.js';
+import { authLength, writeAuth } from './encode-auth.js';
 import { newSizes, type Sizes } from './encode-common.js';
 import { connackLength, writeConnack } from './encode-connack.js';
 import { connectLength, writeConnect } from './encode-connect.js';
-import { authLength, disconnectLength, writeAuth, writeDisconnect } from './encode-disconnect.js';
+import { disconnectLength, writeDisconnect } from './encode-disconnect.js';
 import { publishFlags, publishLength, writePublish } from './encode-publish.js';
-import { subackLength, unsubackLength, writeSuback, writeUnsuback } from './encode-suback.js';
-import { subscribeLength, unsubscribeLength, writeSubscribe, writeUnsubscribe } from './encode-subscribe.js';
+import { subackLength, writeSuback } from './encode-suback.js';
+import { subscribeLength, writeSubscribe } from './encode-subscribe.js';
+import { unsubackLength, writeUnsuback } from './encode-unsuback.js';
+import { unsubscribeLength, writeUnsubscribe } from './encode-unsubscribe.js';
 import { protocolError } from './errors.js';
 import type { Packet } from './packets.js';
 import { allocBytes, asFastBuffer, NodeBuffer } from './platform.js';
