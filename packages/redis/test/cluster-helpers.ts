@@ -1,0 +1,87 @@
+import { type Broker, createBroker } from '@mq/broker';
+import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
+import { RedisPersistence, RedisRouteBus } from '../src/index.js';
+
+/** One broker node of a test cluster. */
+export interface ClusterNode {
+  broker: Broker;
+  port: number;
+  bus: RedisRouteBus;
+  persistence: RedisPersistence;
+}
+
+/** Starts a broker on a free loopback port with Redis persistence and route bus, attached for hand-offs. */
+export async function startNode(redisUrl: string, prefix: string, nodeId: string): Promise<ClusterNode> {
+  const persistence = new RedisPersistence({ redis: redisUrl, prefix });
+  const bus = new RedisRouteBus({ redis: redisUrl, prefix, nodeId });
+  const broker = createBroker({
+    listeners: [{ type: 'tcp', host: '127.0.0.1', port: 0 }],
+    persistence,
+    routeBus: bus,
+    sys: { enabled: false },
+  });
+  bus.attach(broker);
+  const [address] = await broker.listen();
+  // Only once subscribed does this node hear what the others publish.
+  await bus.ready();
+  return { broker, port: address!.port, bus, persistence };
+}
+
+export type Collector = ReturnType<typeof collect>;
+
+/**
+ * Connects MQTT.js (no automatic reconnect) and resolves with the client, its CONNACK and a collector
+ * attached before the CONNACK, so messages a resumed session sends right after it are not missed.
+ */
+export function connect(
+  port: number,
+  options: IClientOptions,
+): Promise<{ client: MqttClient; connack: IConnackPacket; got: Collector }> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      ...options,
+    });
+    const got = collect(client);
+    client.once('connect', (connack) => {
+      client.removeListener('error', reject);
+      resolve({ client, connack, got });
+    });
+    client.once('error', reject);
+  });
+}
+
+export function endClient(client: MqttClient): Promise<void> {
+  return new Promise((resolve) => client.end(false, {}, () => resolve()));
+}
+
+/** Collects the messages a client receives; `until(predicate)` waits for a matching one. */
+export function collect(client: MqttClient) {
+  const messages: Array<{ topic: string; payload: string; qos: number; retain: boolean }> = [];
+  const waiters = new Set<() => void>();
+  client.on('message', (topic, payload, packet) => {
+    messages.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain });
+    for (const w of waiters) w();
+  });
+  return {
+    messages,
+    until(predicate: (m: (typeof messages)[number]) => boolean, what: string, ms = 15_000): Promise<void> {
+      if (messages.some(predicate)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${what}; got ${messages.length} messages`));
+        }, ms);
+        const check = () => {
+          if (!messages.some(predicate)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+      });
+    },
+  };
+}
