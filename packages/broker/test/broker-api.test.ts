@@ -127,12 +127,14 @@ describe('broker API', () => {
     broker = createBroker({ listeners: [{ type: 'tcp', port: 0 }], sys: { enabled: false } });
     const [address] = await broker.listen();
     const { client } = await RawClient.connect(address!.port, { clientId: 'kick', protocolVersion: 5 });
+    const gone = new Promise((resolve) => broker!.once('clientDisconnect', resolve));
     expect(broker.disconnectClient('kick')).toBe(true);
     expect(await client.nextPacket()).toMatchObject({
       type: 'disconnect',
       reasonCode: ReasonCode.AdministrativeAction,
     });
     await client.closed();
+    await gone;
     expect(broker.disconnectClient('kick')).toBe(false);
   });
 });
