@@ -1,4 +1,4 @@
-import { type Broker, createBroker } from '@mq/broker';
+import { type AuthHooks, type Broker, createBroker } from '@mq/broker';
 import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
 import { RedisPersistence, RedisRouteBus } from '../src/index.js';
 
@@ -11,14 +11,25 @@ export interface ClusterNode {
 }
 
 /** Starts a broker on a free loopback port with Redis persistence and route bus, attached for hand-offs. */
-export async function startNode(redisUrl: string, prefix: string, nodeId: string): Promise<ClusterNode> {
+export async function startNode(
+  redisUrl: string,
+  prefix: string,
+  nodeId: string,
+  extra: { auth?: AuthHooks; handoffTimeoutMs?: number } = {},
+): Promise<ClusterNode> {
   const persistence = new RedisPersistence({ redis: redisUrl, prefix });
-  const bus = new RedisRouteBus({ redis: redisUrl, prefix, nodeId });
+  const bus = new RedisRouteBus({
+    redis: redisUrl,
+    prefix,
+    nodeId,
+    handoffTimeoutMs: extra.handoffTimeoutMs ?? 3000,
+  });
   const broker = createBroker({
     listeners: [{ type: 'tcp', host: '127.0.0.1', port: 0 }],
     persistence,
     routeBus: bus,
     sys: { enabled: false },
+    ...(extra.auth && { auth: extra.auth }),
   });
   bus.attach(broker);
   const [address] = await broker.listen();

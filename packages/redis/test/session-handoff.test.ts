@@ -1,0 +1,105 @@
+import { createBroker, deny, MemoryPersistence } from '@mq/broker';
+import { Redis } from 'ioredis';
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisHandle, startRedis } from '../../../test-support/redis.js';
+import { hasSystemPeer } from '../../../test-support/system-peers.js';
+import { RedisRouteBus } from '../src/index.js';
+import { type ClusterNode, connect, endClient, startNode } from './cluster-helpers.js';
+
+describe.runIf(hasSystemPeer('redis-server'))('session hand-off between nodes', () => {
+  let server: RedisHandle;
+  let admin: Redis;
+  const nodes: ClusterNode[] = [];
+  const clients: MqttClient[] = [];
+
+  async function node(prefix: string, nodeId: string, extra: Parameters<typeof startNode>[3] = {}) {
+    const started = await startNode(server.url, prefix, nodeId, extra);
+    nodes.push(started);
+    return started;
+  }
+
+  async function client(port: number, options: Parameters<typeof connect>[1]) {
+    const connected = await connect(port, options);
+    clients.push(connected.client);
+    return connected;
+  }
+
+  beforeAll(async () => {
+    server = await startRedis();
+    admin = new Redis(server.url);
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.end(true);
+    await Promise.all(nodes.map((n) => n.broker.close()));
+    await admin?.quit();
+    await server?.stop();
+  });
+
+  it('[MQTT-3.1.2-4] discards the session held by another node when the client connects with Clean Start', async () => {
+    const a = await node('clean:', 'a');
+    const b = await node('clean:', 'b');
+    const persistent = { clientId: 'fresh', clean: false, properties: { sessionExpiryInterval: 600 } };
+    const first = await client(a.port, persistent);
+    await first.client.subscribeAsync('old/#', { qos: 1 });
+    const gone = new Promise((resolve) => a.broker.once('clientDisconnect', resolve));
+    await endClient(first.client);
+    await gone;
+    const second = await client(b.port, { clientId: 'fresh', clean: true });
+    expect(second.connack.sessionPresent).toBe(false);
+    expect(a.broker.sessions.has('fresh')).toBe(false);
+    expect(a.broker.router.index.size).toBe(0);
+    expect(await b.persistence.getSession('fresh')).toBeUndefined();
+    await endClient(second.client);
+  });
+
+  it('goes on after the timeout when the node holding the session does not answer', async () => {
+    const prefix = 'silent:';
+    const b = await node(prefix, 'b', { handoffTimeoutMs: 200 });
+    await b.persistence.saveSession({
+      clientId: 'stranded',
+      protocolVersion: 5,
+      expiryInterval: 600,
+      disconnectedAt: Date.now(),
+      subscriptions: [{ topicFilter: 'x/#', qos: 1 }],
+    });
+    // A node that looks alive (its heartbeat key has not lapsed yet) but is gone.
+    await admin.set(`${prefix}node:ghost`, '1', 'PX', 60_000);
+    await admin.hset(`${prefix}owners`, 'stranded', 'ghost');
+    const resumed = await client(b.port, {
+      clientId: 'stranded',
+      clean: false,
+      properties: { sessionExpiryInterval: 600 },
+    });
+    expect(resumed.connack.sessionPresent).toBe(true);
+    expect(b.broker.sessions.get('stranded')?.subscriptions.has('x/#')).toBe(true);
+    expect(await b.persistence.liveOwner('stranded')).toBe('b');
+    await endClient(resumed.client);
+  });
+
+  it('keeps the user authenticate hook in front: a refused client takes nothing over', async () => {
+    const prefix = 'auth:';
+    const a = await node(prefix, 'a');
+    const b = await node(prefix, 'b', {
+      auth: { authenticate: (ctx) => (ctx.username === 'intruder' ? deny(0x86) : true) },
+    });
+    const owner = await client(a.port, { clientId: 'guarded' });
+    const refused = await connect(b.port, { clientId: 'guarded', username: 'intruder' }).then(
+      () => 'connected',
+      (err: Error) => err.message,
+    );
+    expect(refused).toMatch(/Bad User Name or Password/i);
+    expect(a.broker.connections.has('guarded')).toBe(true);
+    expect(owner.client.connected).toBe(true);
+    await endClient(owner.client);
+  });
+
+  it('refuses to attach to a broker whose persistence is not Redis', async () => {
+    const bus = new RedisRouteBus({ redis: server.url, prefix: 'memory:' });
+    const broker = createBroker({ persistence: new MemoryPersistence(), routeBus: bus });
+    expect(() => bus.attach(broker)).toThrow(TypeError);
+    await bus.close();
+    await broker.close();
+  });
+});
