@@ -1,4 +1,4 @@
-import { type ClientOptions, connect, isMqttClientError } from '@mq/client';
+import { type ClientOptions, connect, isMqttClientError, ReasonCode } from '@mq/client';
 
 /** Connection settings shared by the sensors and the bench, from the command line. */
 export interface LinkArgs {
@@ -22,17 +22,16 @@ export function clientOptions(args: LinkArgs, env: NodeJS.ProcessEnv): ClientOpt
   return options;
 }
 
-/** CONNACK codes meaning "not this protocol version": 0x84 (v5) and return code 1 (3.1.1). */
-const VERSION_REFUSED = new Set([0x84, 0x01]);
-
 /**
- * Whether a failed MQTT 5 CONNECT means the broker only speaks 3.1.1. A 3.1.1 broker answers with a
- * 3.1.1 CONNACK (return code 1), which an MQTT 5 decoder may report as a malformed CONNACK instead.
+ * Whether a failed MQTT 5 CONNECT means the broker only speaks 3.1.1. @mq/client reports a 3.1.1
+ * broker's refusal (a 3.1.1 CONNACK with return code 1) as Unsupported Protocol Version, 0x84.
  */
 export function refusedVersion5(error: unknown): boolean {
-  if (!isMqttClientError(error)) return false;
-  if (error.code === 'CONNECTION_REFUSED') return VERSION_REFUSED.has(error.reasonCode ?? -1);
-  return error.code === 'PROTOCOL_ERROR' && /connack/i.test(error.message);
+  return (
+    isMqttClientError(error) &&
+    error.code === 'CONNECTION_REFUSED' &&
+    error.reasonCode === ReasonCode.UnsupportedProtocolVersion
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Everything both entry points (Node and browser) export; only the transport differs. */
+export { ReasonCode, reasonCodeName } from '@mq/codec';
 export { BACKOFF_DEFAULTS, type BackoffOptions, backoffDelay } from './backoff.js';
 export { MqttClient } from './client.js';
 export type {

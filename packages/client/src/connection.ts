@@ -205,6 +205,19 @@ export class Connection {
 
   #onData(chunk: Uint8Array): void {
     if (this.#closed) return;
+    if (!this.#established && this.#setup.protocolVersion === 5) {
+      const refusal = olderServerRefusal(chunk);
+      if (refusal !== undefined) {
+        this.#fail(
+          new MqttClientError(
+            ClientErrorCode.ConnectionRefused,
+            `server refused the connection with an MQTT 3.1.1 CONNACK (return code ${chunk[3]}): ${reasonCodeName(refusal, 'connack')}`,
+            { reasonCode: refusal },
+          ),
+        );
+        return;
+      }
+    }
     try {
       this.#decoder.push(chunk, (packet) => {
         if (!this.#closed) this.#onPacket(packet);
@@ -334,4 +347,23 @@ export class Connection {
       this.#setup.onClose(this.#closeError);
     }
   }
+}
+
+/** MQTT 3.1.1 CONNACK return codes 1..5 and the MQTT 5 reason codes that mean the same. */
+const RETURN_CODE_TO_REASON: Record<number, number> = {
+  1: ReasonCode.UnsupportedProtocolVersion,
+  2: ReasonCode.ClientIdentifierNotValid,
+  3: ReasonCode.ServerUnavailable,
+  4: ReasonCode.BadUserNameOrPassword,
+  5: ReasonCode.NotAuthorized,
+};
+
+/**
+ * A server that speaks only MQTT 3.1.1 answers an MQTT 5 CONNECT with a 3.1.1 CONNACK (`20 02 00 rc`),
+ * which has no properties and so is not a valid MQTT 5 packet [MQTT-3.1.2-2]. Read it as the refusal it
+ * is, so the caller can fall back to 3.1.1, instead of reporting a malformed packet.
+ */
+function olderServerRefusal(chunk: Uint8Array): number | undefined {
+  if (chunk.length !== 4 || chunk[0] !== 0x20 || chunk[1] !== 0x02 || chunk[2] !== 0x00) return undefined;
+  return RETURN_CODE_TO_REASON[chunk[3]!];
 }

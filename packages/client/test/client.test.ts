@@ -75,6 +75,18 @@ describe('connect', () => {
     expect(error).toMatchObject({ code: 'CONNECTION_REFUSED', reasonCode: 0x86 });
   });
 
+  it('[MQTT-3.1.2-2] reads a 3.1.1 CONNACK refusing an MQTT 5 CONNECT as Unsupported Protocol Version', async () => {
+    broker = await FakeBroker.start({
+      connack: (_connect, connection) => {
+        connection.sendRaw(Uint8Array.of(0x20, 0x02, 0x00, 0x01));
+        return undefined;
+      },
+    });
+    const error = await connect(broker.url, { protocolVersion: 5 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MqttClientError);
+    expect(error).toMatchObject({ code: 'CONNECTION_REFUSED', reasonCode: 0x84 });
+  });
+
   it('rejects with CONNECT_FAILED when nothing listens', async () => {
     broker = await FakeBroker.start();
     const url = broker.url;

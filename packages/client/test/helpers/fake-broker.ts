@@ -14,6 +14,8 @@ export interface FakeConnection {
   connect: ConnectPacket | undefined;
   received: Packet[];
   send(packet: Packet): void;
+  /** Writes bytes as they are, for replies a conforming encoder refuses to produce. */
+  sendRaw(bytes: Uint8Array): void;
   /** Drops the socket at once without any MQTT goodbye (unsent acknowledgements are lost too). */
   destroy(): void;
   /** Closes the socket without any MQTT goodbye after what was sent so far is flushed. */
@@ -99,6 +101,9 @@ export class FakeBroker {
       received: [],
       send: (packet) => {
         if (!socket.destroyed) socket.write(encodePacket(packet, version));
+      },
+      sendRaw: (bytes) => {
+        if (!socket.destroyed) socket.write(bytes);
       },
       destroy: () => socket.destroy(),
       cut: () => {
