@@ -233,3 +233,12 @@ export function collectMessages(client: MqttClient) {
     },
   };
 }
+
+/** Polls `condition` every 10 ms; rejects if it is still false after `ms`. */
+export async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,6 +1,6 @@
 import { ReasonCode } from '@mq/codec';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient, type Started, startBroker, str, text } from './harness.js';
+import { RawClient, type Started, startBroker, str, text, until } from './harness.js';
 
 let started: Started | undefined;
 afterEach(async () => {
@@ -398,7 +398,7 @@ describe('topic matching', () => {
     await member.client.end();
     await publishAll(started.port, [publish('sq', 'orphan', 1)]);
     expect(started.broker.sessions.get('gone')?.queue.length).toBe(1);
-    await new Promise((r) => setTimeout(r, 1300));
+    await until(() => !started!.broker.sessions.has('gone'));
     const { client: other } = await RawClient.connect(started.port, {
       clientId: 'other',
       protocolVersion: 5,
