@@ -39,7 +39,7 @@ export interface Properties {
   sharedSubscriptionAvailable?: boolean;
 }
 
-export type PropertyKey = keyof Properties;
+export type PropertyName = keyof Properties;
 
 export type WillProperties = Pick<
   Properties,
