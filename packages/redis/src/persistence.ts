@@ -21,6 +21,11 @@ export interface RedisPersistenceOptions {
   retainedLogLength?: number;
   /** Heartbeat period of a cluster node's liveness key, in ms (the key lives 3 periods). Default 5000. */
   heartbeatMs?: number;
+  /**
+   * Receives failed writes and connection errors. Default: the broker's logger once a RedisRouteBus is
+   * attached, else console.error.
+   */
+  onError?: (error: Error) => void;
 }
 
 /** Session fields kept in the sessions hash; subscriptions live in their own hash. */
@@ -57,6 +62,9 @@ return false
  * All commands go through one connection, so writes for a key apply in call order, and `flush()`
  * resolves once every earlier write has been applied.
  *
+ * Writes never reject: the broker fires them without awaiting, so a rejection would be unhandled and
+ * end the process; a failed write goes to `onError` instead. Reads reject as usual.
+ *
  * In a cluster (see RedisRouteBus.attach) it also records which node holds each session in memory,
  * and restores on start only the sessions and wills no live node holds.
  */
@@ -67,6 +75,7 @@ export class RedisPersistence implements Persistence {
   readonly #owned: boolean;
   readonly #retained: RetainedStore;
   readonly #heartbeatMs: number;
+  #onError: ((error: Error) => void) | undefined;
   #nodeId: string | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
@@ -78,6 +87,9 @@ export class RedisPersistence implements Persistence {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
     this.#keys = redisKeys(this.prefix);
     this.#heartbeatMs = options.heartbeatMs ?? 5000;
+    this.#onError = options.onError;
+    // Without a listener ioredis prints every reconnect failure as an unhandled error event.
+    if (owned) redis.on('error', (err: Error) => this.#report(err));
     this.#retained = new RetainedStore(redis, this.#keys, options.retainedLogLength ?? 10_000);
   }
 
@@ -86,13 +98,18 @@ export class RedisPersistence implements Persistence {
     return this.#nodeId;
   }
 
-  async saveSession(session: StoredSession): Promise<void> {
-    const { clientId, subscriptions, ...rest } = session;
-    const record: SessionRecord = rest;
-    const subsKey = this.#keys.subscriptions(clientId);
-    const multi = this.redis.multi().hset(this.#keys.sessions, clientId, JSON.stringify(record)).del(subsKey);
-    for (const sub of subscriptions) multi.hset(subsKey, sub.topicFilter, JSON.stringify(sub));
-    await multi.exec();
+  saveSession(session: StoredSession): Promise<void> {
+    return this.#write(async () => {
+      const { clientId, subscriptions, ...rest } = session;
+      const record: SessionRecord = rest;
+      const subsKey = this.#keys.subscriptions(clientId);
+      const multi = this.redis
+        .multi()
+        .hset(this.#keys.sessions, clientId, JSON.stringify(record))
+        .del(subsKey);
+      for (const sub of subscriptions) multi.hset(subsKey, sub.topicFilter, JSON.stringify(sub));
+      await multi.exec();
+    });
   }
 
   async getSession(clientId: string): Promise<StoredSession | undefined> {
@@ -106,14 +123,16 @@ export class RedisPersistence implements Persistence {
     return toSession(clientId, record, (replies?.[1]?.[1] ?? {}) as Record<string, string>);
   }
 
-  async deleteSession(clientId: string): Promise<void> {
-    const k = this.#keys;
-    await this.redis
-      .multi()
-      .hdel(k.sessions, clientId)
-      .del(k.subscriptions(clientId), k.outgoing(clientId), k.incomingQos2(clientId))
-      .hdel(k.owners, clientId)
-      .exec();
+  deleteSession(clientId: string): Promise<void> {
+    return this.#write(async () => {
+      const k = this.#keys;
+      await this.redis
+        .multi()
+        .hdel(k.sessions, clientId)
+        .del(k.subscriptions(clientId), k.outgoing(clientId), k.incomingQos2(clientId))
+        .hdel(k.owners, clientId)
+        .exec();
+    });
   }
 
   async listSessions(): Promise<StoredSession[]> {
@@ -126,24 +145,32 @@ export class RedisPersistence implements Persistence {
     return ids.map((id, i) => toSession(id, all[id]!, (replies[i]?.[1] ?? {}) as Record<string, string>));
   }
 
-  async addSubscription(clientId: string, subscription: StoredSubscription): Promise<void> {
-    await this.redis.hset(
-      this.#keys.subscriptions(clientId),
-      subscription.topicFilter,
-      JSON.stringify(subscription),
-    );
+  addSubscription(clientId: string, subscription: StoredSubscription): Promise<void> {
+    return this.#write(async () => {
+      await this.redis.hset(
+        this.#keys.subscriptions(clientId),
+        subscription.topicFilter,
+        JSON.stringify(subscription),
+      );
+    });
   }
 
-  async removeSubscription(clientId: string, topicFilter: string): Promise<void> {
-    await this.redis.hdel(this.#keys.subscriptions(clientId), topicFilter);
+  removeSubscription(clientId: string, topicFilter: string): Promise<void> {
+    return this.#write(async () => {
+      await this.redis.hdel(this.#keys.subscriptions(clientId), topicFilter);
+    });
   }
 
-  async putOutgoing(clientId: string, entry: StoredOutgoing): Promise<void> {
-    await this.redis.hset(this.#keys.outgoing(clientId), String(entry.seq), encodeOutgoing(entry));
+  putOutgoing(clientId: string, entry: StoredOutgoing): Promise<void> {
+    return this.#write(async () => {
+      await this.redis.hset(this.#keys.outgoing(clientId), String(entry.seq), encodeOutgoing(entry));
+    });
   }
 
-  async removeOutgoing(clientId: string, seq: number): Promise<void> {
-    await this.redis.hdel(this.#keys.outgoing(clientId), String(seq));
+  removeOutgoing(clientId: string, seq: number): Promise<void> {
+    return this.#write(async () => {
+      await this.redis.hdel(this.#keys.outgoing(clientId), String(seq));
+    });
   }
 
   async listOutgoing(clientId: string): Promise<StoredOutgoing[]> {
@@ -153,12 +180,16 @@ export class RedisPersistence implements Persistence {
       .sort((a, b) => a.seq - b.seq);
   }
 
-  async addIncomingQos2(clientId: string, packetId: number): Promise<void> {
-    await this.redis.sadd(this.#keys.incomingQos2(clientId), packetId);
+  addIncomingQos2(clientId: string, packetId: number): Promise<void> {
+    return this.#write(async () => {
+      await this.redis.sadd(this.#keys.incomingQos2(clientId), packetId);
+    });
   }
 
-  async removeIncomingQos2(clientId: string, packetId: number): Promise<void> {
-    await this.redis.srem(this.#keys.incomingQos2(clientId), packetId);
+  removeIncomingQos2(clientId: string, packetId: number): Promise<void> {
+    return this.#write(async () => {
+      await this.redis.srem(this.#keys.incomingQos2(clientId), packetId);
+    });
   }
 
   async listIncomingQos2(clientId: string): Promise<number[]> {
@@ -167,7 +198,7 @@ export class RedisPersistence implements Persistence {
   }
 
   putRetained(message: Message): Promise<void> {
-    return this.#retained.put(message);
+    return this.#write(() => this.#retained.put(message));
   }
 
   matchRetained(topicFilter: string): Promise<Message[]> {
@@ -178,12 +209,16 @@ export class RedisPersistence implements Persistence {
     return this.#retained.count();
   }
 
-  async putWill(will: StoredWill): Promise<void> {
-    await this.redis.hset(this.#keys.wills, will.clientId, encodeWill(will));
+  putWill(will: StoredWill): Promise<void> {
+    return this.#write(async () => {
+      await this.redis.hset(this.#keys.wills, will.clientId, encodeWill(will));
+    });
   }
 
-  async deleteWill(clientId: string): Promise<void> {
-    await this.redis.hdel(this.#keys.wills, clientId);
+  deleteWill(clientId: string): Promise<void> {
+    return this.#write(async () => {
+      await this.redis.hdel(this.#keys.wills, clientId);
+    });
   }
 
   async listWills(): Promise<StoredWill[]> {
@@ -197,11 +232,12 @@ export class RedisPersistence implements Persistence {
   // --- cluster support (used by RedisRouteBus.attach) ---------------------------------------------
 
   /** Marks this node alive (a key with a TTL, refreshed) and records ownership under `nodeId`. */
-  async joinCluster(nodeId: string): Promise<void> {
+  async joinCluster(nodeId: string, onError?: (error: Error) => void): Promise<void> {
     this.#nodeId = nodeId;
+    this.#onError ??= onError;
     const beat = () => this.redis.set(this.#keys.node(nodeId), '1', 'PX', this.#heartbeatMs * 3);
     this.#heartbeat ??= setInterval(() => {
-      beat().catch(() => {});
+      beat().catch((err: Error) => this.#report(err));
     }, this.#heartbeatMs);
     this.#heartbeat.unref();
     await beat();
@@ -236,6 +272,21 @@ export class RedisPersistence implements Persistence {
       await this.redis.del(this.#keys.node(this.#nodeId)).catch(() => {});
     }
     if (this.#owned) await closeClient(this.redis);
+  }
+
+  /** Runs a write; a failure is reported, never thrown (see the class comment). */
+  async #write(run: () => Promise<unknown>): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      this.#report(err);
+    }
+  }
+
+  #report(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (this.#onError) this.#onError(error);
+    else console.error('@mq/redis persistence:', error);
   }
 
   async #restorable(ids: string[]): Promise<string[]> {

@@ -69,6 +69,9 @@ export class RedisRouteBus implements RouteBus {
     this.#ownsPub = owned;
     // A subscribed connection can do nothing else: always a second one of our own.
     this.#sub = redis.duplicate();
+    // Without a listener ioredis prints every reconnect failure as an unhandled error event.
+    this.#sub.on('error', (err: Error) => this.#report(err));
+    if (owned) redis.on('error', (err: Error) => this.#report(err));
     this.#sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.#onFrame(channel, data));
     this.#ready = this.#sub.subscribe(this.#keys.busChannel, this.#keys.claimChannel).then(() => {});
     this.#ready.catch((err: Error) => this.#report(err));
@@ -122,7 +125,8 @@ export class RedisRouteBus implements RouteBus {
       this.#requestRelease(owner, clientId, cleanStart),
     );
     this.#onError ??= (err) => broker.logger.error({ err }, 'redis route bus');
-    persistence.joinCluster(this.nodeId).catch((err: Error) => this.#report(err));
+    const logPersistence = (err: Error) => broker.logger.error({ err }, 'redis persistence');
+    persistence.joinCluster(this.nodeId, logPersistence).catch((err: Error) => this.#report(err));
     const handoff = this.#handoff;
     const user = broker.auth;
     const wrapped: AuthHooks = {

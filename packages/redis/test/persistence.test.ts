@@ -1,6 +1,7 @@
 import { persistenceContract } from '@mq/broker';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test-support/mosquitto.js';
 import { type RedisHandle, startRedis } from '../../../test-support/redis.js';
 import { hasSystemPeer } from '../../../test-support/system-peers.js';
 import { RedisPersistence } from '../src/index.js';
@@ -128,6 +129,26 @@ describe.runIf(hasSystemPeer('redis-server'))('RedisPersistence against redis-se
     expect(await restarting.liveOwner('held')).toBe('node-live');
     await live.close();
     expect(await restarting.liveOwner('held')).toBeUndefined();
+  });
+
+  it('reports a failed write to onError instead of rejecting, and rejects a failed read', async () => {
+    const errors: Error[] = [];
+    const port = await freePort();
+    const p = new RedisPersistence({
+      redis: { host: '127.0.0.1', port, retryStrategy: () => null, maxRetriesPerRequest: 0 },
+      onError: (e) => errors.push(e),
+    });
+    opened.push(p);
+    await expect(
+      p.putWill({
+        clientId: 'c',
+        message: { topic: 'w', payload: bytes('x'), qos: 0, retain: false },
+        publishAt: 1,
+      }),
+    ).resolves.toBeUndefined();
+    await expect(p.deleteSession('c')).resolves.toBeUndefined();
+    await expect(p.listWills()).rejects.toThrow();
+    expect(errors.length).toBeGreaterThanOrEqual(2);
   });
 
   it('leaves a caller-provided client open on close()', async () => {
