@@ -105,6 +105,71 @@ const rows: Row[] = [
     reasonCode: 0x81,
   },
 
+  // The same fixed-header and CONNECT rules in the other version
+  {
+    title: '[MQTT-3.3.1-4] PUBLISH with both QoS bits set (5.0)',
+    version: 5,
+    hex: frame('36', '000161 0001 00'),
+    code: 'INVALID_QOS',
+    reasonCode: 0x81,
+  },
+  {
+    title: '[MQTT-3.6.1-1] PUBREL with flags 0000 (5.0)',
+    version: 5,
+    hex: '60020001',
+    code: 'RESERVED_FLAGS',
+    reasonCode: 0x81,
+  },
+  {
+    title: '[MQTT-3.8.1-1] SUBSCRIBE with flags 0011 (5.0)',
+    version: 5,
+    hex: frame('83', '0001 00 000161 00'),
+    code: 'RESERVED_FLAGS',
+    reasonCode: 0x81,
+  },
+  {
+    title: '[MQTT-3.10.1-1] UNSUBSCRIBE with flags 0110 (3.1.1)',
+    version: 4,
+    hex: frame('a6', '0001 000161'),
+    code: 'RESERVED_FLAGS',
+    reasonCode: 0x81,
+  },
+  {
+    title: '[MQTT-3.14.1-1] DISCONNECT with reserved flag bits set (3.1.1)',
+    version: 4,
+    hex: 'e100',
+    code: 'RESERVED_FLAGS',
+    reasonCode: 0x81,
+  },
+  {
+    title: '[MQTT-3.1.2-1] protocol name other than MQTT (3.1.1)',
+    version: 4,
+    hex: frame('10', '00046d717474 04 02 003c 000161'),
+    code: 'INVALID_PROTOCOL_NAME',
+    reasonCode: 0x84,
+  },
+  {
+    title: '[MQTT-3.1.2-2] unsupported protocol level 7 (5.0)',
+    version: 5,
+    hex: frame('10', '00044d515454 07 02 003c 00 000161'),
+    code: 'UNSUPPORTED_PROTOCOL_VERSION',
+    reasonCode: 0x84,
+  },
+  {
+    title: '[MQTT-3.8.3-1] topic filter with an encoded surrogate (5.0)',
+    version: 5,
+    hex: frame('82', '0001 00 0003 eda080 00'),
+    code: 'INVALID_UTF8',
+    reasonCode: 0x81,
+  },
+  {
+    title: '[MQTT-3.10.3-1] unsubscribe topic filter with ill-formed UTF-8 (5.0)',
+    version: 5,
+    hex: frame('a2', '0001 00 0001 fe'),
+    code: 'INVALID_UTF8',
+    reasonCode: 0x81,
+  },
+
   // Variable Byte Integers
   {
     title: '[MQTT-1.5.5-1] Remaining Length not minimally encoded',
