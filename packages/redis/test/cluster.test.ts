@@ -120,6 +120,20 @@ describe.runIf(hasSystemPeer('redis-server'))('two broker nodes sharing one Redi
     await Promise.all([endClient(second.client), endClient(pub), endClient(reader)]);
   });
 
+  it('[MQTT-3.1.2-8] delivers the will of a client lost on node A to a subscriber on node B', async () => {
+    const [a, b] = await cluster('will:');
+    const { client: watcher, got } = await client(b.port, { clientId: 'watcher' });
+    await watcher.subscribeAsync('alerts/#', { qos: 1 });
+    const { client: doomed } = await client(a.port, {
+      clientId: 'doomed',
+      will: { topic: 'alerts/doomed', payload: Buffer.from('gone'), qos: 1, retain: false },
+    });
+    doomed.stream.destroy();
+    await got.until((m) => m.topic === 'alerts/doomed', 'the will');
+    expect(got.messages).toEqual([{ topic: 'alerts/doomed', payload: 'gone', qos: 1, retain: false }]);
+    await endClient(watcher);
+  });
+
   it('[MQTT-3.1.4-3] disconnects the old connection with 0x8E when the client connects to the other node', async () => {
     const [a, b] = await cluster('takeover:');
     const old = await client(a.port, { clientId: 'mover' });
