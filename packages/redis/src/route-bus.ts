@@ -38,7 +38,7 @@ type BusState = 'open' | 'closed';
  * the cost is that two nodes may interleave messages of *different* publishers differently (MQTT only
  * orders messages per publisher, which both paths keep).
  *
- * Session claims travel on a second channel. `attach(broker)` adds the session hand-off between nodes
+ * Session claims travel on a second channel. `attach(broker, persistence)` adds the session hand-off between nodes
  * (see SessionHandoff); without it a claim only drops the other node's connection.
  */
 export class RedisRouteBus implements RouteBus {
@@ -110,14 +110,14 @@ export class RedisRouteBus implements RouteBus {
   }
 
   /**
-   * Lets sessions move between nodes: call after createBroker() and before listen(). Needs the broker's
-   * persistence to be a RedisPersistence on the same prefix; it joins the cluster under this node id
-   * and the broker's authenticate hook is wrapped to hand sessions over before CONNACK.
+   * Lets sessions move between nodes: call after createBroker() and before listen(), with the
+   * RedisPersistence given to that broker (the broker may wrap it, so it is passed here, not looked
+   * up). The persistence joins the cluster under this node id, and the broker's authenticate hook is
+   * wrapped to hand sessions over before CONNACK.
    */
-  attach(broker: Broker): this {
-    const persistence = broker.persistence;
+  attach(broker: Broker, persistence: RedisPersistence): this {
     if (!(persistence instanceof RedisPersistence)) {
-      throw new TypeError('RedisRouteBus.attach needs a broker whose persistence is a RedisPersistence');
+      throw new TypeError('RedisRouteBus.attach needs the RedisPersistence the broker was created with');
     }
     if (this.#handoff) throw new Error('RedisRouteBus is already attached to a broker');
     this.#persistence = persistence;

@@ -31,7 +31,7 @@ export async function startNode(
     sys: { enabled: false },
     ...(extra.auth && { auth: extra.auth }),
   });
-  bus.attach(broker);
+  bus.attach(broker, persistence);
   const [address] = await broker.listen();
   // Only once subscribed does this node hear what the others publish.
   await bus.ready();
