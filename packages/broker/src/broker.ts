@@ -15,6 +15,7 @@ import type {
 import { type Logger, silentLogger } from './logger.js';
 import type { Message } from './message.js';
 import { type BrokerOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { guardWrites } from './persistence/guarded.js';
 import { MemoryPersistence } from './persistence/memory.js';
 import type { Persistence, StoredSubscription } from './persistence/types.js';
 import { Router } from './router.js';
@@ -69,7 +70,9 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     super();
     this.options = resolveOptions(options);
     this.logger = options.logger ?? silentLogger;
-    this.persistence = options.persistence ?? new MemoryPersistence();
+    this.persistence = guardWrites(options.persistence ?? new MemoryPersistence(), (err, operation) =>
+      this.logger.error({ err, operation }, 'persistence write failed'),
+    );
     this.auth = options.auth ?? {};
     this.#bus = options.routeBus ?? new LocalRouteBus();
     this.#factories = { ...builtinListenerFactories, ...options.listenerFactories };

@@ -69,3 +69,47 @@ describe('restoring from persistence', () => {
     await second.client.end();
   });
 });
+
+describe('a failing persistence backend', () => {
+  it('logs failed writes instead of crashing, and the broker keeps serving', async () => {
+    const failing = new MemoryPersistence();
+    failing.putRetained = async () => {
+      throw new Error('disk full');
+    };
+    failing.saveSession = () => {
+      throw new Error('sync failure');
+    };
+    const logged: string[] = [];
+    const log = (obj: object | string, msg?: string) => {
+      if (typeof obj === 'object' && 'operation' in obj) logged.push(`${msg}:${String(obj.operation)}`);
+    };
+    const broker = createBroker({
+      listeners: [{ type: 'tcp', port: 0 }],
+      persistence: failing,
+      sys: { enabled: false },
+      logger: { debug: () => {}, info: () => {}, warn: () => {}, error: log },
+    });
+    const [address] = await broker.listen();
+    const { client } = await RawClient.connect(address!.port, {
+      clientId: 'c',
+      protocolVersion: 5,
+      properties: { sessionExpiryInterval: 60 },
+    });
+    client.send({
+      type: 'publish',
+      topic: 'r',
+      payload: text('x'),
+      qos: 1,
+      packetId: 1,
+      retain: true,
+      dup: false,
+    });
+    expect(await client.nextPacket()).toMatchObject({ type: 'puback', packetId: 1 });
+    expect(logged.sort()).toEqual([
+      'persistence write failed:putRetained',
+      'persistence write failed:saveSession',
+    ]);
+    await client.end();
+    await broker.close();
+  });
+});
