@@ -12,6 +12,7 @@ import {
   mqttConnect,
   publishMany,
   startBroker,
+  until,
 } from './helpers.js';
 
 const haveMosquitto = hasSystemPeer('mosquitto');
@@ -197,13 +198,15 @@ describe.runIf(haveMosquitto)('both with MQTT 3.1.1 to Mosquitto (no No Local)',
     await localSide.publishAsync('chat/end', 'marker', { qos: 1 });
     await remoteGot.waitForPayloads(['marker']);
     await localGot.waitForPayloads(['marker']);
+    // Each of the 21 forwarded messages comes back once from Mosquitto and is dropped.
+    await until(() => bridge!.stats.echoesDropped === 21, '21 echoes dropped');
     const count = (list: string[], prefix: string) => list.filter((p) => p.startsWith(prefix)).length;
     expect(count(localGot.payloads(), 'L-')).toBe(20);
     expect(count(localGot.payloads(), 'R-')).toBe(20);
     expect(count(remoteGot.payloads(), 'L-')).toBe(20);
     expect(count(remoteGot.payloads(), 'R-')).toBe(20);
     expect(localGot.payloads().filter((p) => p === 'marker')).toHaveLength(1);
-    expect(bridge!.stats.echoesDropped).toBe(21);
+    expect(bridge!.stats.forwardedIn).toBe(20);
   });
 });
 
