@@ -227,7 +227,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
       if (wasRegistered || info.reasonCode === ReasonCode.SessionTakenOver) {
         const client = this.clientInfo(conn);
         this.logger.debug({ ...client, by: info.by, reasonCode: info.reasonCode }, 'client disconnected');
-        this.emit('clientDisconnect', client, info);
+        this.#notify('clientDisconnect', client, info);
       }
     }
   }
@@ -247,27 +247,36 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     this.#bus.claimSession?.(conn.clientId);
     const info = this.clientInfo(conn);
     this.logger.debug({ ...info, sessionPresent }, 'client connected');
-    this.emit('client', info, sessionPresent);
+    this.#notify('client', info, sessionPresent);
   }
 
   emitPublish(message: Message, conn: Connection | undefined): void {
-    if (this.listenerCount('publish') > 0) this.emit('publish', message, conn && this.clientInfo(conn));
+    if (this.listenerCount('publish') > 0) this.#notify('publish', message, conn && this.clientInfo(conn));
   }
 
   emitSubscribe(conn: Connection, subscriptions: StoredSubscription[]): void {
-    this.emit('subscribe', subscriptions, this.clientInfo(conn));
+    this.#notify('subscribe', subscriptions, this.clientInfo(conn));
   }
 
   emitUnsubscribe(conn: Connection, topicFilters: string[]): void {
-    this.emit('unsubscribe', topicFilters, this.clientInfo(conn));
+    this.#notify('unsubscribe', topicFilters, this.clientInfo(conn));
   }
 
   emitClientError(conn: Connection, error: Error): void {
     this.logger.debug({ err: error, clientId: conn.clientId }, 'client error');
-    this.emit('clientError', conn.registered ? this.clientInfo(conn) : undefined, error);
+    this.#notify('clientError', conn.registered ? this.clientInfo(conn) : undefined, error);
   }
 
   // --- internals ---------------------------------------------------------------------------------
+
+  /** Emits an event; a listener that throws is logged, so application code cannot break a connection. */
+  #notify<K extends keyof BrokerEvents>(event: K, ...args: BrokerEvents[K]): void {
+    try {
+      (this.emit as (event: K, ...args: BrokerEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.logger.error({ err, event }, 'event listener failed');
+    }
+  }
 
   #createListener(config: ListenerConfig): Listener {
     const factory = this.#factories[config.type]!;

@@ -137,4 +137,28 @@ describe('broker API', () => {
     await gone;
     expect(broker.disconnectClient('kick')).toBe(false);
   });
+
+  it('keeps serving when an event listener throws', async () => {
+    const errors: string[] = [];
+    broker = createBroker({
+      listeners: [{ type: 'tcp', port: 0 }],
+      sys: { enabled: false },
+      logger: {
+        debug: () => {},
+        info: () => {},
+        warn: () => {},
+        error: (_o, msg) => errors.push(String(msg)),
+      },
+    });
+    const [address] = await broker.listen();
+    broker.on('client', () => {
+      throw new Error('listener bug');
+    });
+    const { client, connack } = await RawClient.connect(address!.port, { clientId: 'fine' });
+    expect(connack).toMatchObject({ reasonCode: 0 });
+    client.send({ type: 'pingreq' });
+    expect(await client.nextPacket()).toEqual({ type: 'pingresp' });
+    expect(errors).toEqual(['event listener failed']);
+    await client.end();
+  });
 });
