@@ -45,13 +45,29 @@ function positive(name: string, value: string): number {
   return n;
 }
 
+const KNOWN = new Set([
+  'quick',
+  'rounds',
+  'duration',
+  'warmup',
+  'scenarios',
+  'brokers',
+  'conns',
+  'workers',
+  'profile',
+  'out',
+  'help',
+]);
+
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') continue;
-    if (!arg.startsWith('--')) throw new TypeError(`unexpected argument ${arg}\n${USAGE}`);
+    if (!arg.startsWith('--')) throw new TypeError(`unexpected argument ${arg}`);
     const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq > 0 ? eq : undefined);
+    if (!KNOWN.has(name)) throw new TypeError(`unknown option --${name}`);
     if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
     else if (arg === '--quick' || arg === '--profile' || arg === '--help') flags.set(arg.slice(2), '1');
     else {
@@ -64,20 +80,6 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const known = new Set([
-    'quick',
-    'rounds',
-    'duration',
-    'warmup',
-    'scenarios',
-    'brokers',
-    'conns',
-    'workers',
-    'profile',
-    'out',
-  ]);
-  for (const name of flags.keys())
-    if (!known.has(name)) throw new TypeError(`unknown option --${name}\n${USAGE}`);
   const pick = (flag: string, variable: string) => flags.get(flag) ?? env[variable];
   const quick = pick('quick', 'QUICK') === '1' || pick('quick', 'QUICK') === 'true';
   const rounds = Math.round(positive('rounds', pick('rounds', 'ROUNDS') ?? (quick ? '1' : '3')));
