@@ -73,6 +73,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   #state: BridgeState = 'idle';
   #useIds = false;
   #lastError: Error | undefined;
+  /** Topics published locally while the stored retained messages are being read. */
+  #liveTopics: Set<string> | undefined;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -149,6 +151,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     client.on('message', (message) => this.#inject(message));
     client.on('end', () => this.#clientEnded());
     this.#broker.on('publish', this.#onLocalPublish);
+    await this.#forwardRetained();
     try {
       await client.whenConnected();
       await this.#subscribe(client);
@@ -228,13 +231,19 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   /** Local broker 'publish': forward through the first matching `out` mapping. Never throws into the broker. */
   readonly #onLocalPublish = (message: LocalMessage): void => {
     if (this.#injected.has(message)) return;
+    this.#liveTopics?.add(message.topic);
+    this.#forward(message, undefined);
+  };
+
+  /** Publishes a local message to the remote through `only` (or the first matching `out` mapping). */
+  #forward(message: LocalMessage, only: CompiledMapping | undefined): void {
     const client = this.#client;
     if (!client || this.#stopping) return;
     let mapping: CompiledMapping | undefined;
     let topic: string | undefined;
     try {
       mapping = this.#out.first(message.topic);
-      if (!mapping) return;
+      if (!mapping || (only !== undefined && mapping !== only)) return;
       topic = swapPrefix(message.topic, mapping.localPrefix, mapping.remotePrefix);
       if (topic === undefined) return;
       const options = toRemotePublish(message, mapping.qos, this.options.protocolVersion, Date.now());
@@ -255,7 +264,35 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     } catch (error) {
       this.#forwardFailed(error, mapping, topic ?? message.topic);
     }
-  };
+  }
+
+  /**
+   * Local retained messages stored before the bridge started go out once, as Mosquitto's bridge sends
+   * them. Only `out` mappings: under `both` a local retained message may have come from the remote,
+   * and an old copy must not overwrite a newer remote one. A topic published live meanwhile is skipped,
+   * so a stale stored value never follows the fresh one.
+   */
+  async #forwardRetained(): Promise<void> {
+    const outOnly = this.options.mappings.filter((m) => m.direction === 'out');
+    if (!this.options.forwardRetained || outOnly.length === 0) return;
+    const live = new Set<string>();
+    this.#liveTopics = live;
+    try {
+      for (const mapping of outOnly) {
+        const stored = await this.#broker.persistence.matchRetained(mapping.localFilter);
+        for (const message of stored) {
+          if (live.has(message.topic) || message.payload.length === 0) continue;
+          this.#forward({ ...message, retain: true }, mapping);
+        }
+      }
+    } catch (cause) {
+      this.#report(
+        new BridgeError(BridgeErrorCode.ForwardFailed, 'cannot read the local retained messages', { cause }),
+      );
+    } finally {
+      this.#liveTopics = undefined;
+    }
+  }
 
   #forwardFailed(error: unknown, mapping: CompiledMapping | undefined, topic: string): void {
     // Cut off by stop(): a QoS 1/2 message stays in the store for the next run.

@@ -43,6 +43,11 @@ export interface BridgeOptions {
    * taken for its echo and dropped, ms. Default 30 000.
    */
   echoWindowMs?: number;
+  /**
+   * At start, send the local retained messages that match an `out` mapping (not `both`), as Mosquitto's
+   * bridge does. Default true.
+   */
+  forwardRetained?: boolean;
   /** The mappings; at least one. */
   topics: TopicMapping[];
 }
@@ -56,6 +61,7 @@ export interface ResolvedBridgeOptions {
   stopTimeout: number;
   echoWindowMs: number;
   maxQueued: number;
+  forwardRetained: boolean;
   mappings: CompiledMapping[];
   raw: BridgeOptions;
 }
@@ -67,6 +73,7 @@ export const BRIDGE_DEFAULTS = {
   stopTimeout: 10_000,
   echoWindowMs: 30_000,
   maxQueued: 100_000,
+  forwardRetained: true,
 } as const;
 
 function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
@@ -113,6 +120,7 @@ export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOpti
     stopTimeout: options.stopTimeout ?? BRIDGE_DEFAULTS.stopTimeout,
     echoWindowMs: options.echoWindowMs ?? BRIDGE_DEFAULTS.echoWindowMs,
     maxQueued: options.maxQueued ?? BRIDGE_DEFAULTS.maxQueued,
+    forwardRetained: options.forwardRetained ?? BRIDGE_DEFAULTS.forwardRetained,
     mappings: options.topics.map((m, i) => compileMapping(m, i)),
     raw: options,
   };

@@ -187,6 +187,39 @@ describe('two @mq/broker instances bridged to each other', () => {
     expect(gotWatch.messages[0]).toMatchObject({ topic: 'state/on', payload: 'yes', retain: true });
   });
 
+  it('sends local retained messages stored before the start for out mappings, not for both', async () => {
+    const a = await broker();
+    const b = await broker();
+    const localPub = await client(a.port, 'early-retainer');
+    await localPub.publishAsync('status/door', 'closed', { qos: 1, retain: true });
+    await localPub.publishAsync('shared/mode', 'auto', { qos: 1, retain: true });
+    const bridge = bridgeOf(a, {
+      url: `mqtt://127.0.0.1:${b.port}`,
+      clientId: 'retained-at-start',
+      reconnect: FAST_RECONNECT,
+      topics: [
+        { pattern: 'status/#', direction: 'out', qos: 1, remotePrefix: 'site/' },
+        { pattern: 'shared/#', direction: 'both', qos: 1 },
+      ],
+    });
+    await bridge.start();
+    await until(
+      () => bridge.stats.forwardedOut >= 1 && bridge.pendingCount === 0,
+      'the forwards acknowledged',
+    );
+    expect(bridge.stats.forwardedOut).toBe(1);
+    const watcher = await client(b.port, 'retained-watch');
+    const got = collect(watcher);
+    await watcher.subscribeAsync(['site/#', 'shared/#'], { qos: 1 });
+    // Retained messages come with the subscription, so before this marker.
+    await watcher.publishAsync('site/marker', 'm', { qos: 1 });
+    await got.waitForPayloads(['m']);
+    expect(got.messages.map((m) => [m.topic, m.payload, m.retain])).toEqual([
+      ['site/status/door', 'closed', true],
+      ['site/marker', 'm', false],
+    ]);
+  });
+
   it('forwards at the lower of the published and the mapping QoS', async () => {
     const a = await broker();
     const b = await broker();
