@@ -215,7 +215,8 @@ export class Session {
   #enqueue(delivery: Delivery): void {
     if (this.queue.length >= this.#deps.maxQueued) {
       this.#deps.stats.queueDropped++;
-      if (this.#deps.queuePolicy === 'drop-new') return;
+      // With no room at all (maxQueuedMessages 0) both policies drop the newcomer.
+      if (this.#deps.queuePolicy === 'drop-new' || this.#deps.maxQueued === 0) return;
       const oldest = this.queue.shift();
       if (oldest) this.#unpersist(oldest.seq);
     }

@@ -189,4 +189,18 @@ describe('sessions', () => {
     expect(started.broker.stats.expiredDropped).toBe(1);
     await client.end();
   });
+
+  it('queues nothing with maxQueuedMessages 0', async () => {
+    started = await startBroker({ limits: { maxQueuedMessages: 0 } });
+    await persistentSubscriber(started.port, 'noqueue', 'n');
+    await publishAll(started.port, [pub('n', '1', 1, 1), pub('n', '2', 1, 2)]);
+    expect(started.broker.stats.queueDropped).toBe(2);
+    const { client, connack } = await RawClient.connect(started.port, {
+      clientId: 'noqueue',
+      cleanStart: false,
+    });
+    expect(connack).toMatchObject({ sessionPresent: true });
+    expect(await client.expectNoPacket(300)).toBeUndefined();
+    await client.end();
+  });
 });
