@@ -38,6 +38,8 @@ export interface BrokerLimits {
   socketHighWaterMark: number;
   /** Inbound packets buffered per connection before the socket is paused. Default 1000. */
   maxPendingPackets: number;
+  /** Refuse (0x99) v5 PUBLISHes whose Payload Format Indicator says UTF-8 but whose payload is not. Default true. */
+  checkPayloadFormat: boolean;
 }
 
 export interface SysOptions {
@@ -90,6 +92,7 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   maxTopicLevels: 128,
   socketHighWaterMark: 1024 * 1024,
   maxPendingPackets: 1000,
+  checkPayloadFormat: true,
 };
 
 export const BROKER_VERSION = '0.1.0';

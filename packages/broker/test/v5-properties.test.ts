@@ -267,4 +267,34 @@ describe('MQTT 5 properties', () => {
     expect(await client.nextPacket()).toEqual({ type: 'disconnect', reasonCode: ReasonCode.ProtocolError });
     await client.closed();
   });
+
+  it('refuses a PUBLISH whose Payload Format Indicator says UTF-8 when the payload is not (0x99)', async () => {
+    started = await startBroker();
+    const { client: sub } = await sub5(started.port, 'sub', 'pfi');
+    const { client } = await RawClient.connect(started.port, { clientId: 'p', protocolVersion: 5 });
+    const send = (payload: Uint8Array, packetId: number) =>
+      client.send({
+        type: 'publish',
+        topic: 'pfi',
+        payload,
+        qos: 1,
+        packetId,
+        retain: false,
+        dup: false,
+        properties: { payloadFormatIndicator: 1 },
+      });
+    send(Uint8Array.of(0xff, 0xfe), 1);
+    expect(await client.nextPacket()).toMatchObject({
+      type: 'puback',
+      packetId: 1,
+      reasonCode: ReasonCode.PayloadFormatInvalid,
+    });
+    send(text('ünïcode'), 2);
+    expect(await client.nextPacket()).toMatchObject({ type: 'puback', packetId: 2 });
+    const got = await sub.expectPacket('publish');
+    expect(str(got.payload)).toBe('ünïcode');
+    expect(got.properties?.payloadFormatIndicator).toBe(1);
+    await client.end();
+    await sub.end();
+  });
 });

@@ -7,7 +7,7 @@ import type {
   QoS,
   WillProperties,
 } from '@mq/codec';
-import { ReasonCode } from '@mq/codec';
+import { isWellFormedUtf8, ReasonCode } from '@mq/codec';
 import { type AuthVerdict, refusalCode, toVerdict } from '../auth.js';
 import type { Connection } from '../connection.js';
 import { BrokerProtocolError, protocolViolation } from '../errors.js';
@@ -44,7 +44,7 @@ export async function handlePublish(conn: Connection, packet: PublishPacket): Pr
   }
   if (packet.qos > 0) conn.inboundUnacked++;
 
-  const refusal = await authorize(conn, packet, topic);
+  const refusal = checkPayloadFormat(conn, packet) ?? (await authorize(conn, packet, topic));
   // Clients may not inject $SYS messages; they are acknowledged and dropped, as Mosquitto does.
   const route = refusal.ok && !topic.startsWith('$SYS');
   if (route) {
@@ -105,6 +105,20 @@ function resolveTopic(conn: Connection, packet: PublishPacket): string {
     throw new BrokerProtocolError('TOPIC_NAME_INVALID', ReasonCode.TopicNameInvalid, 'invalid topic name');
   }
   return topic;
+}
+
+/**
+ * A payload announced as UTF-8 (Payload Format Indicator 1) that is not is refused with 0x99, which the
+ * spec allows (section 3.3.2.3.2); off with limits.checkPayloadFormat = false.
+ */
+function checkPayloadFormat(conn: Connection, packet: PublishPacket): AuthVerdict | undefined {
+  if (conn.protocolVersion < 5 || packet.properties?.payloadFormatIndicator !== 1) return undefined;
+  if (!conn.ctx.options.limits.checkPayloadFormat || isWellFormedUtf8(packet.payload)) return undefined;
+  return {
+    ok: false,
+    reasonCode: ReasonCode.PayloadFormatInvalid,
+    reasonString: 'payload is not valid UTF-8',
+  };
 }
 
 /**
