@@ -25,8 +25,19 @@ export interface BridgeEvents {
   connected: [info: { sessionPresent: boolean; reconnect: boolean }];
   /** A connection to the remote ended (the bridge reconnects unless it is stopping). */
   disconnected: [error: Error | undefined];
+  /** The remote answered the `in` subscriptions (at the first connection, and after it lost the session). */
+  subscribed: [results: SubscribedMapping[]];
   /** Problems with no promise to reject. Not thrown when nobody listens. */
   error: [error: BridgeError];
+}
+
+/** How the remote answered the subscription of one `in` mapping. */
+export interface SubscribedMapping {
+  mappingIndex: number;
+  topicFilter: string;
+  /** Granted QoS; undefined when refused. */
+  qos: 0 | 1 | 2 | undefined;
+  reasonCode: number;
 }
 
 /** Counters since start(). */
@@ -75,6 +86,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   #lastError: Error | undefined;
   /** Topics published locally while the stored retained messages are being read. */
   #liveTopics: Set<string> | undefined;
+  /** The latest round of `in` subscriptions. */
+  #subscribing: Promise<void> | undefined;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -133,9 +146,12 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     this.#client = client;
     this.#setState('connecting');
     client.on('state', (state, previous) => this.#onClientState(state, previous));
-    client.on('connect', ({ sessionPresent, reconnect }) =>
-      this.emit('connected', { sessionPresent, reconnect }),
-    );
+    client.on('connect', ({ sessionPresent, reconnect }) => {
+      // The first connection always subscribes (the mappings may have changed since the session was
+      // made); later ones only when the remote lost the session.
+      if (!reconnect || !sessionPresent) this.#subscribing = this.#subscribeRound(client);
+      this.emit('connected', { sessionPresent, reconnect });
+    });
     client.on('close', (error) => {
       this.#lastError = error;
     });
@@ -154,7 +170,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     await this.#forwardRetained();
     try {
       await client.whenConnected();
-      await this.#subscribe(client);
+      await this.#subscribing;
     } catch (cause) {
       if (this.#stopping || this.state === 'stopped') {
         throw new BridgeError(BridgeErrorCode.Stopped, 'the bridge stopped before it was up', { cause });
@@ -172,6 +188,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       cleanStart: o.cleanStart,
       maxQueued: o.maxQueued,
       endTimeout: o.stopTimeout,
+      // The bridge restores its subscriptions itself, so it knows (and reports) when they are back.
+      resubscribe: false,
       // A bridge never gives up on its remote unless told to.
       reconnect: { ...raw.reconnect },
     };
@@ -186,12 +204,24 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     return options;
   }
 
+  /** Subscribes every `in` mapping; failures other than a close are reported, never thrown. */
+  #subscribeRound(client: MqttClient): Promise<void> {
+    const round = this.#subscribe(client);
+    round.catch((error: unknown) => {
+      if (isMqttClientError(error) && error.code === ClientErrorCode.ClientClosed) return;
+      this.#report(
+        new BridgeError(BridgeErrorCode.RemoteError, 'subscribing on the remote failed', { cause: error }),
+      );
+    });
+    return round;
+  }
+
   /** One SUBSCRIBE per `in` mapping, so each carries its own Subscription Identifier (v5). */
   async #subscribe(client: MqttClient): Promise<void> {
     const v5 = this.options.protocolVersion === 5;
     this.#useIds = v5 && client.serverProperties?.subscriptionIdentifiersAvailable !== false;
-    await Promise.all(
-      this.#inMappings.map(async (mapping) => {
+    const results = await Promise.all(
+      this.#inMappings.map(async (mapping): Promise<SubscribedMapping> => {
         const request: SubscriptionRequest = { topicFilter: mapping.remoteFilter, qos: mapping.qos };
         if (v5) {
           // No Local: what the bridge forwards never comes back [MQTT-3.8.3-3]. Retain As Published
@@ -203,18 +233,23 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         const subscribeOptions = this.#useIds
           ? { properties: { subscriptionIdentifier: mapping.subscriptionId } }
           : {};
+        const outcome = { mappingIndex: mapping.index, topicFilter: mapping.remoteFilter };
         try {
           const [result] = await client.subscribe(request, subscribeOptions);
-          if (result && result.qos === undefined) this.#subscribeRefused(mapping, result.reasonCode);
+          const reasonCode = result?.reasonCode ?? 0x80;
+          if (result?.qos === undefined) this.#subscribeRefused(mapping, reasonCode);
+          return { ...outcome, qos: result?.qos, reasonCode };
         } catch (error) {
           if (isMqttClientError(error) && error.code === ClientErrorCode.SubscribeFailed) {
-            this.#subscribeRefused(mapping, error.reasonCode, error);
-            return;
+            const reasonCode = error.reasonCode ?? 0x80;
+            this.#subscribeRefused(mapping, reasonCode, error);
+            return { ...outcome, qos: undefined, reasonCode };
           }
           throw error;
         }
       }),
     );
+    if (results.length > 0) this.emit('subscribed', results);
   }
 
   #subscribeRefused(mapping: CompiledMapping, reasonCode: number | undefined, cause?: unknown): void {

@@ -8,6 +8,7 @@ export {
   type BridgeState,
   type BridgeStats,
   createBridge,
+  type SubscribedMapping,
 } from './bridge.js';
 export {
   BridgeConfigError,

@@ -249,6 +249,11 @@ describe.runIf(haveMosquitto)('the remote restarts while messages flow out', () 
     const got = collect(sink);
     await sink.subscribeAsync('data/#', { qos: 1 });
 
+    const events: string[] = [];
+    bridge.on('disconnected', () => events.push('disconnected'));
+    bridge.on('connected', (info) =>
+      events.push(`connected session=${info.sessionPresent} reconnect=${info.reconnect}`),
+    );
     const before = publishMany(pub, 'data/x', 'before', 300);
     await mosquitto!.stop();
     await bridgeState(bridge, 'reconnecting');
@@ -259,5 +264,49 @@ describe.runIf(haveMosquitto)('the remote restarts while messages flow out', () 
     await got.waitForPayloads([...(await before), ...during, ...after], 30_000);
     expect(new Set(got.payloads()).size).toBe(700);
     expect(bridge.stats.failedOut).toBe(0);
+    // Mosquitto wrote the bridge's session to disk on SIGTERM and resumed it.
+    expect(events).toEqual(['disconnected', 'connected session=true reconnect=true']);
   }, 60_000);
+});
+
+describe.runIf(haveMosquitto)('the remote restarts and forgets the session', () => {
+  let mosquitto: MosquittoHandle | undefined;
+  let local: { broker: Broker; port: number } | undefined;
+  let bridge: Bridge | undefined;
+  const clients: MqttClient[] = [];
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => endClient(c)));
+    await bridge?.stop();
+    await local?.broker.close();
+    await disposeMosquitto(mosquitto);
+  });
+
+  it('subscribes again, so in topics keep flowing', async () => {
+    mosquitto = await startMosquitto();
+    local = await startBroker();
+    bridge = createBridge(local.broker, {
+      url: `mqtt://127.0.0.1:${mosquitto.port}`,
+      clientId: 'bridge-forgotten',
+      reconnect: FAST_RECONNECT,
+      topics: [{ pattern: 'cmd/#', direction: 'in', qos: 1, localPrefix: 'remote/' }],
+    });
+    await bridge.start();
+    const sub = await mqttConnect(local.port, { protocolVersion: 5, clientId: 'cmd-sub' });
+    clients.push(sub);
+    const got = collect(sub);
+    await sub.subscribeAsync('remote/cmd/#', { qos: 1 });
+    const reconnected = new Promise<boolean>((resolve) =>
+      bridge!.once('connected', (i) => resolve(i.sessionPresent)),
+    );
+    const resubscribed = new Promise<unknown>((resolve) => bridge!.once('subscribed', resolve));
+    await mosquitto.restart();
+    expect(await reconnected).toBe(false);
+    expect(await resubscribed).toEqual([{ mappingIndex: 0, topicFilter: 'cmd/#', qos: 1, reasonCode: 1 }]);
+    const pub = await mqttConnect(mosquitto.port, { protocolVersion: 5, clientId: 'cmd-pub' });
+    clients.push(pub);
+    await pub.publishAsync('cmd/go', 'go', { qos: 1 });
+    await got.waitForCount(1);
+    expect(got.messages[0]).toMatchObject({ topic: 'remote/cmd/go', payload: 'go' });
+  });
 });

@@ -19,6 +19,7 @@ describe('createBridge options', () => {
       stopTimeout: 10_000,
       echoWindowMs: 30_000,
       maxQueued: 100_000,
+      forwardRetained: true,
     });
     expect(BRIDGE_DEFAULTS.cleanStart).toBe(false);
     expect(bridge.state).toBe('idle');
