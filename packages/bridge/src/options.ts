@@ -108,6 +108,10 @@ export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOpti
   checkInteger('stopTimeout', options.stopTimeout, 0, 2 ** 31 - 1);
   checkInteger('echoWindowMs', options.echoWindowMs, 0, 2 ** 31 - 1);
   checkInteger('maxQueued', options.maxQueued, 1, Number.MAX_SAFE_INTEGER);
+  // Checked here too, so a bad value fails at createBridge and not later inside start().
+  checkInteger('keepAlive', options.keepAlive, 0, 65535);
+  checkInteger('maxInflight', options.maxInflight, 1, 65535);
+  checkInteger('connectTimeout', options.connectTimeout, 1, 2 ** 31 - 1);
   if (!Array.isArray(options.topics) || options.topics.length === 0) {
     throw new BridgeConfigError('topics must be a non-empty array of mappings');
   }

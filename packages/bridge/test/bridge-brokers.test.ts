@@ -227,19 +227,24 @@ describe('two @mq/broker instances bridged to each other', () => {
       url: `mqtt://127.0.0.1:${b.port}`,
       clientId: 'qos-bridge',
       reconnect: FAST_RECONNECT,
-      topics: [{ pattern: 'q/#', direction: 'out', qos: 1 }],
+      topics: [
+        { pattern: 'q/#', direction: 'out', qos: 1 },
+        { pattern: 'q2/#', direction: 'out', qos: 2 },
+      ],
     });
     await bridge.start();
     const sink = await client(b.port, 'qos-sink');
     const got = collect(sink);
-    await sink.subscribeAsync('q/#', { qos: 2 });
+    await sink.subscribeAsync(['q/#', 'q2/#'], { qos: 2 });
     const pub = await client(a.port, 'qos-pub');
     await pub.publishAsync('q/2', 'two', { qos: 2 });
     await pub.publishAsync('q/0', 'zero', { qos: 0 });
-    await got.waitForCount(2);
+    await pub.publishAsync('q2/2', 'exactly once', { qos: 2 });
+    await got.waitForCount(3);
     expect(got.messages.map((m) => [m.topic, m.qos])).toEqual([
       ['q/2', 1],
       ['q/0', 0],
+      ['q2/2', 2],
     ]);
   });
 

@@ -33,6 +33,8 @@ describe('createBridge options', () => {
     ['protocol 3', { protocolVersion: 3 as 4 }, /protocolVersion must be 4 or 5/],
     ['no topics', { topics: [] }, /topics must be a non-empty array/],
     ['a negative session expiry', { sessionExpiryInterval: -1 }, /sessionExpiryInterval must be an integer/],
+    ['a keep alive over 65535', { keepAlive: 70_000 }, /keepAlive must be an integer in 0..65535/],
+    ['no in-flight window', { maxInflight: 0 }, /maxInflight must be an integer/],
   ])('rejects %s with a TypeError naming the option', (_name, change, message) => {
     expect(() => createBridge(broker, { ...base, ...change })).toThrow(message);
     expect(() => createBridge(broker, { ...base, ...change })).toThrow(TypeError);
