@@ -64,6 +64,11 @@ export interface BrokerOptions {
   /** Cap on the v5 Session Expiry Interval a client may request, in seconds. Default 86400 (1 day). */
   sessionExpiryMaxSeconds?: number;
   sys?: Partial<SysOptions>;
+  /**
+   * Response Information for v5 clients that ask for it (Request Response Information 1), e.g.
+   * `(clientId) => \`reply/${clientId}\``. Default: none is sent.
+   */
+  responseInformation?: (clientId: string) => string | undefined;
   /** Text published on $SYS/broker/version. Default '@mq/broker <version>'. */
   version?: string;
   /** Minimal pino-compatible logger. Default: silent. */
@@ -72,6 +77,7 @@ export interface BrokerOptions {
 
 export interface ResolvedOptions {
   listeners: ListenerConfig[];
+  responseInformation: ((clientId: string) => string | undefined) | undefined;
   limits: BrokerLimits;
   sessionExpiryMaxSeconds: number;
   sys: SysOptions;
@@ -113,6 +119,7 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
   }
   return {
     listeners: options.listeners ?? [{ type: 'tcp', host: '127.0.0.1', port: 1883 }],
+    responseInformation: options.responseInformation,
     limits,
     sessionExpiryMaxSeconds: options.sessionExpiryMaxSeconds ?? 86_400,
     sys: { enabled: true, intervalMs: 10_000, ...options.sys },

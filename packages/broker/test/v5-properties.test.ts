@@ -136,18 +136,26 @@ describe('MQTT 5 properties', () => {
     await sub.end();
   });
 
-  it('[MQTT-3.1.2-28] [MQTT-4.12.0-6] sends no Response Information and no Authentication Method in CONNACK', async () => {
-    started = await startBroker();
-    const { client, connack } = await RawClient.connect(started.port, {
-      clientId: 'c',
+  it('[MQTT-3.1.2-28] [MQTT-4.12.0-6] returns Response Information only when asked, and never an Authentication Method', async () => {
+    started = await startBroker({ responseInformation: (clientId) => `reply/${clientId}` });
+    const asked = await RawClient.connect(started.port, {
+      clientId: 'asks',
+      protocolVersion: 5,
+      properties: { requestResponseInformation: true },
+    });
+    expect(asked.connack).toMatchObject({ properties: { responseInformation: 'reply/asks' } });
+    const silent = await RawClient.connect(started.port, {
+      clientId: 'silent',
       protocolVersion: 5,
       properties: { requestResponseInformation: false },
     });
-    expect(connack.type === 'connack' && connack.properties?.responseInformation).toBeFalsy();
-    expect(connack.type === 'connack' && connack.properties?.authenticationMethod).toBeFalsy();
-    await client.end();
+    for (const { connack } of [asked, silent]) {
+      expect(connack.type === 'connack' && connack.properties?.authenticationMethod).toBeFalsy();
+    }
+    expect(silent.connack.type === 'connack' && silent.connack.properties?.responseInformation).toBeFalsy();
+    await asked.client.end();
+    await silent.client.end();
   });
-
   it('[MQTT-3.1.2-29] sends no Reason String on acks when Request Problem Information is 0', async () => {
     started = await startBroker({
       auth: { authorizePublish: () => ({ ok: false, reasonCode: 0x87, reasonString: 'no' }) },

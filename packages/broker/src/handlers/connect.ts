@@ -264,6 +264,11 @@ function sendConnack(flow: ConnectFlow): boolean {
     if (flow.assignedClientId) props.assignedClientIdentifier = flow.clientId;
     if (flow.serverKeepAlive) props.serverKeepAlive = flow.keepAlive;
     if (flow.sessionExpiryChanged) props.sessionExpiryInterval = flow.sessionExpiry;
+    // Only when asked for [MQTT-3.1.2-28].
+    if (packet.properties?.requestResponseInformation) {
+      const info = conn.ctx.options.responseInformation?.(flow.clientId);
+      if (info !== undefined) props.responseInformation = info;
+    }
     connack.properties = props;
     const cp = packet.properties;
     conn.clientReceiveMaximum = cp?.receiveMaximum ?? 65535;
