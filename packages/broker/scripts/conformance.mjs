@@ -502,7 +502,7 @@ if (mode === '--write') {
   const next =
     start < 0
       ? `${doc.trimEnd()}\n\n${wanted}`
-      : `${doc.slice(0, start)}${wanted}${end < 0 ? '' : doc.slice(end + 1)}`;
+      : `${doc.slice(0, start)}${wanted}${end < 0 ? '' : `\n${doc.slice(end + 1)}`}`;
   writeFileSync(docPath, next);
   console.log(`conformance: wrote the @mq/broker section (${wanted.split('\n').length} lines)`);
 } else if (current.trimEnd() !== wanted.trimEnd()) {
