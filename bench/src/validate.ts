@@ -151,7 +151,8 @@ for (const s of scenarios) {
       );
     }
   }
-  const med = (who: 'mqload' | 'ours', pick: (x: Sample) => number) => median(samples[who].map(pick)) ?? -1;
+  const med = (who: 'mqload' | 'ours', pick: (x: Sample) => number) =>
+    Math.round((median(samples[who].map(pick)) ?? -1) * 10) / 10;
   const ratios = samples.ours.map((o, i) => o.value / (samples.mqload[i]?.value || 1));
   const ms = (us: number) => (us < 0 ? '-' : (us / 1000).toFixed(2));
   // What a message costs Mosquitto: robust when the shared machine starves it of CPU.

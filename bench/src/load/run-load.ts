@@ -193,9 +193,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const epoch = process.hrtime.bigint();
   const now = () => Number(process.hrtime.bigint() - epoch);
   const slices: ConnectionSpec[][] = Array.from({ length: workers }, () => []);
-  specs.forEach((spec, i) => {
-    slices[i % workers]!.push(spec);
-  });
+  if (scenario.rate > 0 && workers >= 2) {
+    // Paced runs: publishers on worker 0 (it paces them precisely), subscribers on the others.
+    let next = 0;
+    for (const spec of specs) {
+      if (spec.role === 'pub') slices[0]!.push(spec);
+      else slices[1 + (next++ % (workers - 1))]!.push(spec);
+    }
+  } else {
+    specs.forEach((spec, i) => {
+      slices[i % workers]!.push(spec);
+    });
+  }
   const pool = new WorkerPool(
     slices.map((connections, worker) => ({
       worker,

@@ -152,14 +152,25 @@ function tick(): void {
   setTimeout(tick, 1);
 }
 
-/** Paced publishers: sleep until the next one is due. */
+/** For sub-millisecond sleeps of a publisher-only worker. */
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Paced publishers: sleep until the next one is due. A worker that holds only
+ * publishers sleeps precisely (Atomics.wait, then one turn of the event loop
+ * for acks), so messages leave evenly spaced as with mqload; a 1 ms timer would
+ * send them in bursts that queue behind each other and inflate latency.
+ */
 function pace(): void {
   if (!timing.running) return;
   pumpAll();
   let due = Number.POSITIVE_INFINITY;
   for (const publisher of publishers) due = Math.min(due, publisher.nextDueNs());
-  const now = Number(process.hrtime.bigint() - setup.epoch);
-  setTimeout(pace, Math.max(0, Math.floor((due - now) / 1e6)));
+  const waitMs = (due - Number(process.hrtime.bigint() - setup.epoch)) / 1e6;
+  if (subscribers.length === 0 && waitMs < 2) {
+    if (waitMs > 0) Atomics.wait(sleeper, 0, 0, waitMs);
+    setImmediate(pace);
+  } else setTimeout(pace, Math.max(0, Math.floor(waitMs)));
 }
 
 function run(startNs: number, windowStartNs: number, windowEndNs: number): void {
