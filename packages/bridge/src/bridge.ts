@@ -14,6 +14,7 @@ import { toLocalMessage, toRemotePublish } from './convert.js';
 import { EchoFilter } from './echo-filter.js';
 import { BridgeError, BridgeErrorCode } from './errors.js';
 import { type CompiledMapping, comesIn, goesOut, MappingMatcher, swapPrefix } from './mapping.js';
+import { Notifier } from './notifications.js';
 import { type BridgeOptions, type ResolvedBridgeOptions, resolveBridgeOptions } from './options.js';
 
 /** Where the bridge is: one value, never a set of flags. */
@@ -80,6 +81,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   /** Messages this bridge injected locally: the broker reports them as publishes, they must not go back out. */
   readonly #injected = new WeakSet<LocalMessage>();
   readonly #echo: EchoFilter | undefined;
+  readonly #notifier: Notifier | undefined;
   #client: MqttClient | undefined;
   #state: BridgeState = 'idle';
   #useIds = false;
@@ -106,6 +108,12 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     // Only 3.1.1 needs echo suppression, and only when forwarded topics can come back in.
     const echoes = this.options.protocolVersion === 4 && this.#out.size > 0 && this.#in.size > 0;
     this.#echo = echoes ? new EchoFilter(this.options.echoWindowMs) : undefined;
+    const notify = this.options.raw.notifications;
+    this.#notifier = notify
+      ? new Notifier(broker, this.options.clientId, notify === true ? {} : notify, (m) =>
+          this.#injected.add(m),
+        )
+      : undefined;
   }
 
   get state(): BridgeState {
@@ -150,6 +158,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       // The first connection always subscribes (the mappings may have changed since the session was
       // made); later ones only when the remote lost the session.
       if (!reconnect || !sessionPresent) this.#subscribing = this.#subscribeRound(client);
+      this.#notifier?.connected(client);
       this.emit('connected', { sessionPresent, reconnect });
     });
     client.on('close', (error) => {
@@ -201,6 +210,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     if (raw.connectTimeout !== undefined) options.connectTimeout = raw.connectTimeout;
     if (raw.maxInflight !== undefined) options.maxInflight = raw.maxInflight;
     if (raw.store !== undefined) options.store = raw.store;
+    const will = this.#notifier?.will();
+    if (will) options.will = will;
     return options;
   }
 
@@ -397,7 +408,10 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   }
 
   #onClientState(state: ConnectionState, previous: ConnectionState): void {
-    if (previous === 'connected') this.emit('disconnected', this.#lastError);
+    if (previous === 'connected') {
+      this.#notifier?.disconnected();
+      this.emit('disconnected', this.#lastError);
+    }
     if (state === 'closed' || this.#stopping) return;
     this.#setState(state);
   }
@@ -414,6 +428,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const client = this.#client;
     if (client && this.#state !== 'stopped') {
       this.#setState('stopping');
+      this.#notifier?.stopping(client);
       await client.end({ timeout: this.options.stopTimeout });
     }
     this.#echo?.clear();

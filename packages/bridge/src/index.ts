@@ -17,4 +17,5 @@ export {
   type BridgeErrorOptions,
 } from './errors.js';
 export type { Direction, QoS, TopicMapping } from './mapping.js';
+export type { NotificationOptions } from './notifications.js';
 export { BRIDGE_DEFAULTS, type BridgeOptions } from './options.js';

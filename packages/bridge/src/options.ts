@@ -1,6 +1,8 @@
 import type { BackoffOptions, MessageStore, TlsOptions } from '@mq/client';
+import { validateTopicName } from '@mq/topic-trie';
 import { BridgeConfigError } from './errors.js';
 import { type CompiledMapping, compileMapping, type TopicMapping } from './mapping.js';
+import type { NotificationOptions } from './notifications.js';
 
 /** Every option of `createBridge`, with its default. */
 export interface BridgeOptions {
@@ -48,6 +50,12 @@ export interface BridgeOptions {
    * bridge does. Default true.
    */
   forwardRetained?: boolean;
+  /**
+   * Mosquitto's bridge notifications: a retained '1' on connect and '0' on disconnect, on the local
+   * broker and (unless `remote: false`) on the remote, with a will of '0'. `true` uses the topic
+   * `$SYS/broker/connection/<clientId>/state`. Default off.
+   */
+  notifications?: boolean | NotificationOptions;
   /** The mappings; at least one. */
   topics: TopicMapping[];
 }
@@ -112,6 +120,18 @@ export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOpti
   checkInteger('keepAlive', options.keepAlive, 0, 65535);
   checkInteger('maxInflight', options.maxInflight, 1, 65535);
   checkInteger('connectTimeout', options.connectTimeout, 1, 2 ** 31 - 1);
+  const notify = options.notifications;
+  if (typeof notify === 'object' && notify !== null && notify.topic !== undefined) {
+    try {
+      validateTopicName(notify.topic);
+    } catch (cause) {
+      throw new BridgeConfigError(
+        `notifications.topic '${notify.topic}' is not a topic name`,
+        undefined,
+        cause,
+      );
+    }
+  }
   if (!Array.isArray(options.topics) || options.topics.length === 0) {
     throw new BridgeConfigError('topics must be a non-empty array of mappings');
   }

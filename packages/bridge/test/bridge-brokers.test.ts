@@ -220,6 +220,41 @@ describe('two @mq/broker instances bridged to each other', () => {
     ]);
   });
 
+  it('notifications: a retained 1/0 on both sides, with a will for a lost connection', async () => {
+    const a = await broker();
+    const b = await broker();
+    const localWatch = await client(a.port, 'notify-local');
+    const remoteWatch = await client(b.port, 'notify-remote');
+    const gotLocal = collect(localWatch);
+    const gotRemote = collect(remoteWatch);
+    await localWatch.subscribeAsync('bridges/#', { qos: 1 });
+    await remoteWatch.subscribeAsync('bridges/#', { qos: 1 });
+    const bridge = bridgeOf(a, {
+      url: `mqtt://127.0.0.1:${b.port}`,
+      clientId: 'notify-bridge',
+      reconnect: FAST_RECONNECT,
+      notifications: { topic: 'bridges/site7/state' },
+      topics: [{ pattern: 'bridges/#', direction: 'both', qos: 1 }],
+    });
+    await bridge.start();
+    await gotLocal.waitForCount(1);
+    await gotRemote.waitForCount(1);
+    // The remote drops the connection: its will says '0', the bridge comes back and says '1'.
+    const back = new Promise((resolve) => bridge.once('connected', resolve));
+    b.broker.disconnectClient('notify-bridge');
+    await back;
+    await gotLocal.waitForCount(3);
+    await gotRemote.waitForCount(3);
+    await bridge.stop();
+    await gotLocal.waitForCount(4);
+    await gotRemote.waitForCount(4);
+    expect(gotLocal.payloads()).toEqual(['1', '0', '1', '0']);
+    expect(gotRemote.payloads()).toEqual(['1', '0', '1', '0']);
+    expect(gotLocal.messages.every((m) => m.topic === 'bridges/site7/state')).toBe(true);
+    // Nothing crossed the bridge: each side heard only the bridge's own notifications.
+    expect(bridge.stats.forwardedOut + bridge.stats.forwardedIn).toBe(0);
+  });
+
   it('forwards at the lower of the published and the mapping QoS', async () => {
     const a = await broker();
     const b = await broker();

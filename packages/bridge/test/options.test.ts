@@ -35,6 +35,7 @@ describe('createBridge options', () => {
     ['a negative session expiry', { sessionExpiryInterval: -1 }, /sessionExpiryInterval must be an integer/],
     ['a keep alive over 65535', { keepAlive: 70_000 }, /keepAlive must be an integer in 0..65535/],
     ['no in-flight window', { maxInflight: 0 }, /maxInflight must be an integer/],
+    ['a wildcard notification topic', { notifications: { topic: 'a/#' } }, /notifications.topic 'a\/#'/],
   ])('rejects %s with a TypeError naming the option', (_name, change, message) => {
     expect(() => createBridge(broker, { ...base, ...change })).toThrow(message);
     expect(() => createBridge(broker, { ...base, ...change })).toThrow(TypeError);
