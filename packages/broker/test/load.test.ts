@@ -1,11 +1,14 @@
 import type { PublishPacket } from '@mq/codec';
+import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient, type Started, startBroker, str, text } from './harness.js';
+import { endClient, mqttConnect, RawClient, type Started, startBroker, str, text, until } from './harness.js';
 
 let started: Started | undefined;
 const clients: RawClient[] = [];
+const mqttClients: MqttClient[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.end()));
+  await Promise.all(mqttClients.splice(0).map((c) => endClient(c, true)));
   await started?.close();
   started = undefined;
 });
@@ -108,5 +111,36 @@ describe('load', () => {
     // Nothing further (no duplicates) arrives.
     const extra = await Promise.all(clients.slice(0, 50).map((c) => c.expectNoPacket(200)));
     expect(extra.filter((p) => p?.type === 'publish')).toEqual([]);
+  }, 120_000);
+
+  it(`${CLIENTS} concurrent MQTT.js clients exchange QoS 1 messages with none lost or duplicated`, async () => {
+    started = await startBroker();
+    const port = started.port;
+    const received: string[][] = Array.from({ length: CLIENTS }, () => []);
+    for (let i = 0; i < CLIENTS; i += 100) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(100, CLIENTS - i) }, (_, j) =>
+          mqttConnect(port, { clientId: `js-${i + j}`, protocolVersion: (i + j) % 2 === 0 ? 4 : 5 }),
+        ),
+      );
+      batch.forEach((client, j) => {
+        client.on('message', (_topic, payload) => received[i + j]!.push(payload.toString()));
+        mqttClients.push(client);
+      });
+    }
+    await Promise.all(mqttClients.map((client, i) => client.subscribeAsync(`js/${i}`, { qos: 1 })));
+    await Promise.all(
+      mqttClients.map(async (client, i) => {
+        for (let n = 0; n < 3; n++)
+          await client.publishAsync(`js/${(i + 1) % CLIENTS}`, `${i}:${n}`, { qos: 1 });
+      }),
+    );
+    await until(() => received.every((r) => r.length >= 3), 60_000);
+    received.forEach((got, i) => {
+      const from = (i + CLIENTS - 1) % CLIENTS;
+      expect(got).toEqual([0, 1, 2].map((n) => `${from}:${n}`));
+    });
+    // The broker sent each message exactly once: no duplicates on the way.
+    expect(started.broker.stats.publishSent).toBe(CLIENTS * 3);
   }, 120_000);
 });
