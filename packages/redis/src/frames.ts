@@ -43,7 +43,7 @@ export function encodeMessageFrame(sender: string, message: Message): Buffer {
   return w.finish();
 }
 
-/** Reads the sender first, so a node can skip its own frames without decoding the message. */
+/** Reads the sender first; the message is decoded on demand. */
 export function decodeMessageFrame(bytes: Uint8Array): { sender: string; message: () => Message } {
   const r = new BinaryReader(bytes);
   checkFormat(r);

@@ -31,12 +31,14 @@ type BusState = 'open' | 'closed';
 
 /**
  * Cluster route bus over Redis pub/sub. Every accepted message goes to one channel as a compact
- * binary frame carrying the sender's node id; each node hands frames from other nodes to its router.
+ * binary frame carrying the sender's node id, and every node, the sender included, hands the frames
+ * it receives to its router.
  *
- * A node delivers its own messages locally and synchronously, and skips their echo from Redis. So a
- * local subscriber gets a message exactly once, without a round trip, and even while Redis is away;
- * the cost is that two nodes may interleave messages of *different* publishers differently (MQTT only
- * orders messages per publisher, which both paths keep).
+ * A node delivers its own messages only from their echo, never also at publish time, so each is
+ * delivered once per node. Echo-only delivery costs local subscribers one Redis round trip (and
+ * nothing is delivered while Redis is unreachable), but it gives every node the same order of
+ * messages and claim frames, which is what makes a session hand-off lose and duplicate nothing
+ * (see SessionHandoff).
  *
  * Session claims travel on a second channel. `attach(broker, persistence)` adds the session hand-off between nodes
  * (see SessionHandoff); without it a claim only drops the other node's connection.
@@ -84,7 +86,6 @@ export class RedisRouteBus implements RouteBus {
 
   publish(message: Message): void {
     if (this.#state === 'closed') return;
-    this.#deliver?.(message);
     let frame: Buffer;
     try {
       frame = encodeMessageFrame(this.nodeId, message);
@@ -198,14 +199,17 @@ export class RedisRouteBus implements RouteBus {
   }
 
   #onMessageFrame(data: Buffer): void {
-    const frame = decodeMessageFrame(data);
-    // Our own messages were delivered when published.
-    if (frame.sender === this.nodeId) return;
-    this.#deliver?.(frame.message());
+    const message = decodeMessageFrame(data).message();
+    this.#handoff?.observe(message);
+    this.#deliver?.(message);
   }
 
   #onClaimFrame(frame: ClaimFrame): void {
-    if (frame.sender === this.nodeId) return;
+    if (frame.sender === this.nodeId) {
+      // Our Release frame is the cut: the releasing node drops the session when it reads this frame.
+      if (frame.kind === ClaimKind.Release) this.#handoff?.record(frame.clientId);
+      return;
+    }
     if (frame.target !== '' && frame.target !== this.nodeId) return;
     switch (frame.kind) {
       case ClaimKind.Claimed:

@@ -1,4 +1,6 @@
-import type { Broker, StoredSession } from '@mq/broker';
+import type { Broker, Delivery, Message, StoredSession, StoredSubscription } from '@mq/broker';
+import type { QoS } from '@mq/codec';
+import { SubscriptionIndex } from '@mq/topic-trie';
 import type { RedisPersistence } from './persistence.js';
 
 /** Session Expiry Interval meaning "never expires". */
@@ -22,12 +24,18 @@ function isExpired(stored: StoredSession, now: number): boolean {
  * - before a CONNECT attaches a session (run from the authenticate hook), the node asks the live node
  *   holding it to release it and waits for the reply, then loads it from Redis into its own memory;
  * - the releasing node drops the connection (DISCONNECT 0x8E), forgets the session without deleting
- *   it, and replies only after Redis has applied all its writes for it, so nothing queued is lost.
+ *   it, and replies only after Redis has applied all its writes for it, so nothing queued is lost;
+ * - messages routed in between are kept and replayed into the loaded session. Every node sees bus
+ *   frames in one order (Redis pushes them in the order it ran the PUBLISHes), and the releasing node
+ *   drops the session exactly when it reads the Release frame, so the taking node keeps what follows
+ *   that frame: each message reaches the session once, from one node or the other.
  */
 export class SessionHandoff {
   readonly #broker: Broker;
   readonly #persistence: RedisPersistence;
   readonly #requestRelease: RequestRelease;
+  /** Per client being taken over: the messages routed since the cut. */
+  readonly #recording = new Map<string, Message[]>();
 
   constructor(broker: Broker, persistence: RedisPersistence, requestRelease: RequestRelease) {
     this.#broker = broker;
@@ -41,14 +49,32 @@ export class SessionHandoff {
     const persistence = this.#persistence;
     // Held here already: the broker resumes or discards it itself.
     if (broker.sessions.has(clientId)) return;
-    const owner = await persistence.liveOwner(clientId);
-    if (owner !== undefined && owner !== persistence.nodeId) {
-      await this.#requestRelease(owner, clientId, cleanStart);
+    try {
+      const owner = await persistence.liveOwner(clientId);
+      // With a live holder the cut is our Release frame (see record()); without one nobody is
+      // delivering to the session, so everything from now on is kept.
+      if (owner !== undefined && owner !== persistence.nodeId) {
+        await this.#requestRelease(owner, clientId, cleanStart);
+      } else {
+        this.record(clientId);
+      }
+      // Clean Start discards whatever was stored [MQTT-3.1.2-4]; otherwise the session resumes here.
+      if (cleanStart) await persistence.deleteSession(clientId);
+      else await this.#load(clientId);
+      await persistence.setOwner(clientId);
+    } finally {
+      this.#recording.delete(clientId);
     }
-    // Clean Start discards whatever was stored [MQTT-3.1.2-4]; otherwise the session resumes here.
-    if (cleanStart) await persistence.deleteSession(clientId);
-    else await this.#load(clientId);
-    await persistence.setOwner(clientId);
+  }
+
+  /** Starts keeping routed messages for a client being taken over (at our own Release frame). */
+  record(clientId: string): void {
+    if (!this.#recording.has(clientId)) this.#recording.set(clientId, []);
+  }
+
+  /** Sees every message the bus routes on this node, in bus order. */
+  observe(message: Message): void {
+    for (const kept of this.#recording.values()) kept.push(message);
   }
 
   /** Another node takes the session: drop it here (its state is already in Redis), then flush. */
@@ -98,5 +124,47 @@ export class SessionHandoff {
       session.subscriptions.set(sub.topicFilter, sub);
       broker.router.subscribe(clientId, sub);
     }
+    // Same tick as the router learning the subscriptions: from here on the router delivers.
+    const kept = this.#recording.get(clientId) ?? [];
+    this.#recording.delete(clientId);
+    if (kept.length === 0) return;
+    const index = new SubscriptionIndex<StoredSubscription>({
+      limits: { maxLevels: broker.options.limits.maxTopicLevels },
+    });
+    for (const sub of session.subscriptions.values()) index.add(clientId, sub.topicFilter, sub);
+    for (const message of kept) {
+      const delivery = replayDelivery(clientId, index, message);
+      if (delivery) session.deliver(delivery);
+    }
   }
+}
+
+/**
+ * What the router would have delivered to this one client: the highest granted QoS of its matching
+ * subscriptions, every subscription identifier, Retain As Published and No Local. Shared subscriptions
+ * are left out: their group got the message from the member some node picked.
+ */
+function replayDelivery(
+  clientId: string,
+  index: SubscriptionIndex<StoredSubscription>,
+  message: Message,
+): Delivery | undefined {
+  let granted: QoS | undefined;
+  let retainAsPublished = false;
+  const ids: number[] = [];
+  index.match(message.topic, ({ value, shareName }) => {
+    if (shareName !== undefined) return;
+    if (value.noLocal && message.origin === clientId) return;
+    if (granted === undefined || value.qos > granted) granted = value.qos;
+    if (value.retainAsPublished) retainAsPublished = true;
+    if (value.subscriptionId !== undefined) ids.push(value.subscriptionId);
+  });
+  if (granted === undefined) return undefined;
+  const delivery: Delivery = {
+    message,
+    qos: message.qos < granted ? message.qos : granted,
+    retain: retainAsPublished && message.retain,
+  };
+  if (ids.length > 0) delivery.subscriptionIds = ids;
+  return delivery;
 }

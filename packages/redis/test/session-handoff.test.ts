@@ -78,6 +78,70 @@ describe.runIf(hasSystemPeer('redis-server'))('session hand-off between nodes', 
     await endClient(resumed.client);
   });
 
+  it('replays to the session, once, what was routed while it was being handed over', async () => {
+    const prefix = 'window:';
+    const a = await node(prefix, 'a');
+    const b = await node(prefix, 'b', { handoffTimeoutMs: 1500 });
+    await b.persistence.saveSession({
+      clientId: 'in-transit',
+      protocolVersion: 5,
+      expiryInterval: 600,
+      disconnectedAt: Date.now(),
+      subscriptions: [{ topicFilter: 'w/#', qos: 1 }],
+    });
+    // Held by a node that looks alive but never answers, so the hand-off waits out its timeout.
+    await admin.set(`${prefix}node:ghost`, '1', 'PX', 60_000);
+    await admin.hset(`${prefix}owners`, 'in-transit', 'ghost');
+    const watcher = new Redis(server.url);
+    await watcher.subscribe(`${prefix}bus:claims`);
+    const releaseSent = new Promise<void>((resolve) => watcher.once('messageBuffer', () => resolve()));
+    const resuming = client(b.port, {
+      clientId: 'in-transit',
+      clean: false,
+      properties: { sessionExpiryInterval: 600 },
+    });
+    await releaseSent;
+    // Published after the Release frame, while no node holds the session.
+    const { client: pub } = await client(a.port, { clientId: 'window-pub' });
+    for (let i = 0; i < 3; i++) await pub.publishAsync('w/x', `during-${i}`, { qos: 1 });
+    const resumed = await resuming;
+    expect(resumed.connack.sessionPresent).toBe(true);
+    await pub.publishAsync('w/x', 'after', { qos: 1 });
+    await resumed.got.until((m) => m.payload === 'after', 'the message published after the hand-off');
+    expect(resumed.got.messages.map((m) => m.payload)).toEqual(['during-0', 'during-1', 'during-2', 'after']);
+    await watcher.quit();
+    await Promise.all([endClient(pub), endClient(resumed.client)]);
+  });
+
+  it('moves a session while messages for it keep flowing, losing and duplicating none', async () => {
+    const prefix = 'flowing:';
+    const a = await node(prefix, 'a');
+    const b = await node(prefix, 'b');
+    const session = { clientId: 'busy', clean: false, properties: { sessionExpiryInterval: 600 } };
+    const first = await client(a.port, session);
+    await first.client.subscribeAsync('flow/#', { qos: 1 });
+    const gone = new Promise((resolve) => a.broker.once('clientDisconnect', resolve));
+    await endClient(first.client);
+    await gone;
+    const { client: pub } = await client(a.port, { clientId: 'flow-pub' });
+    let sent = 0;
+    let stop = false;
+    const publishing = (async () => {
+      while (!stop) await pub.publishAsync('flow/n', String(sent++), { qos: 1 });
+      await pub.publishAsync('flow/n', 'end', { qos: 1 });
+    })();
+    const moved = await client(b.port, session);
+    expect(moved.connack.sessionPresent).toBe(true);
+    const atMove = sent;
+    await moved.got.until((m) => Number(m.payload) >= atMove + 10, 'messages published after the move');
+    stop = true;
+    await publishing;
+    await moved.got.until((m) => m.payload === 'end', 'the end marker');
+    const payloads = moved.got.messages.map((m) => m.payload);
+    expect(payloads).toEqual([...Array.from({ length: sent }, (_, i) => String(i)), 'end']);
+    await Promise.all([endClient(pub), endClient(moved.client)]);
+  });
+
   it('keeps the user authenticate hook in front: a refused client takes nothing over', async () => {
     const prefix = 'auth:';
     const a = await node(prefix, 'a');
