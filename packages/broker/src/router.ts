@@ -3,6 +3,7 @@ import { SubscriptionIndex } from '@mq/topic-trie';
 import type { RouteBus } from './cluster.js';
 import type { Delivery, Message } from './message.js';
 import type { Persistence, StoredSubscription } from './persistence/types.js';
+import { storeRetained } from './retained.js';
 import type { Session } from './session.js';
 
 /** Per-subscriber fold of its overlapping subscriptions matching one message. */
@@ -61,7 +62,7 @@ export class Router {
 
   /** Stores it if retained, then routes it. A retained message with empty payload only clears the topic. */
   publish(message: Message): void {
-    if (message.retain) void this.#persistence.putRetained(message);
+    if (message.retain) storeRetained(this.#persistence, message);
     this.#bus.publish(message);
   }
 

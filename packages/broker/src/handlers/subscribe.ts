@@ -3,6 +3,7 @@ import { refusalCode, toVerdict } from '../auth.js';
 import type { Connection } from '../connection.js';
 import { protocolViolation } from '../errors.js';
 import type { StoredSubscription } from '../persistence/types.js';
+import { retainedDeliveries, wantsRetained } from '../retained.js';
 import { isValidTopicFilter, parseSharedFilter } from '../topic.js';
 import { hookFailure } from './publish.js';
 
@@ -85,27 +86,12 @@ async function subscribeOne(
   ctx.router.subscribe(conn.clientId, stored);
   const handling = sub.retainHandling ?? 0;
   // Retained messages are not sent for shared subscriptions: shared groups share live traffic only.
-  const sendRetained = !shared && (handling === 0 || (handling === 1 && isNew));
-  return { stored, sendRetained };
+  return { stored, sendRetained: wantsRetained(handling, isNew, shared !== undefined) };
 }
 
 async function sendRetained(conn: Connection, sub: StoredSubscription): Promise<void> {
-  const { ctx } = conn;
-  const messages = await ctx.persistence.matchRetained(sub.topicFilter);
+  const deliveries = await retainedDeliveries(conn.ctx.persistence, sub, conn.ctx.stats);
   const session = conn.session;
   if (!session || conn.state !== 'connected') return;
-  const now = Date.now();
-  for (const message of messages) {
-    if (message.expiresAt !== undefined && message.expiresAt <= now) {
-      ctx.stats.expiredDropped++;
-      continue;
-    }
-    session.deliver({
-      message,
-      qos: Math.min(message.qos, sub.qos) as QoS,
-      // Messages sent because of a new subscription carry RETAIN 1 [MQTT-3.3.1-8].
-      retain: true,
-      ...(sub.subscriptionId !== undefined && { subscriptionIds: [sub.subscriptionId] }),
-    });
-  }
+  for (const delivery of deliveries) session.deliver(delivery);
 }

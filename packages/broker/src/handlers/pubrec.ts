@@ -1,14 +1,9 @@
-import { type PubackPacket, type PubcompPacket, type PubrecPacket, ReasonCode } from '@mq/codec';
+import { type PubrecPacket, ReasonCode } from '@mq/codec';
 import type { Connection } from '../connection.js';
-
-/** PUBACK ends a QoS 1 delivery [MQTT-4.3.2-*]; an unknown id is ignored. */
-export function handlePuback(conn: Connection, packet: PubackPacket): void {
-  conn.session?.acknowledge(packet.packetId, 'puback');
-}
 
 /**
  * PUBREC: answer with PUBREL carrying the same id [MQTT-4.3.3-4]; an error reason code ends the flow
- * without PUBREL; an unknown id gets PUBREL 0x92 in v5.
+ * without PUBREL [MQTT-4.4.0-2]; an unknown id gets PUBREL 0x92 in v5.
  */
 export function handlePubrec(conn: Connection, packet: PubrecPacket): void {
   const failed = (packet.reasonCode ?? 0) >= 0x80;
@@ -19,9 +14,4 @@ export function handlePubrec(conn: Connection, packet: PubrecPacket): void {
   } else {
     conn.send({ type: 'pubrel', packetId: packet.packetId, reasonCode: ReasonCode.PacketIdentifierNotFound });
   }
-}
-
-/** PUBCOMP ends a QoS 2 delivery. */
-export function handlePubcomp(conn: Connection, packet: PubcompPacket): void {
-  conn.session?.acknowledge(packet.packetId, 'pubcomp');
 }
