@@ -34,6 +34,8 @@ export class SessionHandoff {
   readonly #broker: Broker;
   readonly #persistence: RedisPersistence;
   readonly #requestRelease: RequestRelease;
+  /** Hand-offs to this node under way, by client id. */
+  readonly #inProgress = new Map<string, Promise<void>>();
   /** Per client being taken over: the messages routed since the cut. */
   readonly #recording = new Map<string, Message[]>();
 
@@ -44,32 +46,40 @@ export class SessionHandoff {
   }
 
   /** Makes this node the holder of the client's session before the broker attaches it. */
-  async beforeConnect(clientId: string, cleanStart: boolean): Promise<void> {
-    const broker = this.#broker;
-    const persistence = this.#persistence;
+  beforeConnect(clientId: string, cleanStart: boolean): Promise<void> {
     // Held here already: the broker resumes or discards it itself.
-    if (broker.sessions.has(clientId)) return;
-    try {
-      const owner = await persistence.liveOwner(clientId);
-      // With a live holder the cut is our Release frame (see record()); without one nobody is
-      // delivering to the session, so everything from now on is kept.
-      if (owner !== undefined && owner !== persistence.nodeId) {
-        await this.#requestRelease(owner, clientId, cleanStart);
-      } else {
-        this.record(clientId);
-      }
-      // Clean Start discards whatever was stored [MQTT-3.1.2-4]; otherwise the session resumes here.
-      if (cleanStart) await persistence.deleteSession(clientId);
-      else await this.#load(clientId);
-      await persistence.setOwner(clientId);
-    } finally {
+    if (this.#broker.sessions.has(clientId)) return Promise.resolve();
+    // A second CONNECT during a hand-off waits for it; the broker then takes the first over locally.
+    const pending = this.#inProgress.get(clientId);
+    if (pending) return pending;
+    const handoff = this.#takeOver(clientId, cleanStart).finally(() => {
+      this.#inProgress.delete(clientId);
       this.#recording.delete(clientId);
+    });
+    this.#inProgress.set(clientId, handoff);
+    return handoff;
+  }
+
+  async #takeOver(clientId: string, cleanStart: boolean): Promise<void> {
+    const persistence = this.#persistence;
+    const owner = await persistence.liveOwner(clientId);
+    // With a live holder the cut is our Release frame (see record()); without one nobody is
+    // delivering to the session, so everything from now on is kept.
+    if (owner !== undefined && owner !== persistence.nodeId) {
+      await this.#requestRelease(owner, clientId, cleanStart);
+    } else {
+      this.record(clientId);
     }
+    // Clean Start discards whatever was stored [MQTT-3.1.2-4]; otherwise the session resumes here.
+    if (cleanStart) await persistence.deleteSession(clientId);
+    else await this.#load(clientId);
+    await persistence.setOwner(clientId);
   }
 
   /** Starts keeping routed messages for a client being taken over (at our own Release frame). */
   record(clientId: string): void {
-    if (!this.#recording.has(clientId)) this.#recording.set(clientId, []);
+    // A Release frame read after its hand-off gave up waiting starts nothing.
+    if (this.#inProgress.has(clientId) && !this.#recording.has(clientId)) this.#recording.set(clientId, []);
   }
 
   /** Sees every message the bus routes on this node, in bus order. */

@@ -41,13 +41,13 @@ export async function startNode(
 export type Collector = ReturnType<typeof collect>;
 
 /**
- * Connects MQTT.js (no automatic reconnect) and resolves with the client, its CONNACK and a collector
- * attached before the CONNACK, so messages a resumed session sends right after it are not missed.
+ * Connects MQTT.js (no automatic reconnect) and resolves with the client, its CONNACK, a collector
+ * attached before the CONNACK (a resumed session sends right after it) and a promise of the close.
  */
 export function connect(
   port: number,
   options: IClientOptions,
-): Promise<{ client: MqttClient; connack: IConnackPacket; got: Collector }> {
+): Promise<{ client: MqttClient; connack: IConnackPacket; got: Collector; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
       protocolVersion: 5,
@@ -56,9 +56,11 @@ export function connect(
       ...options,
     });
     const got = collect(client);
+    // Registered now: a takeover may close the socket right after the CONNACK.
+    const closed = new Promise<void>((resolveClosed) => client.once('close', () => resolveClosed()));
     client.once('connect', (connack) => {
       client.removeListener('error', reject);
-      resolve({ client, connack, got });
+      resolve({ client, connack, got, closed });
     });
     client.once('error', reject);
   });

@@ -142,6 +142,34 @@ describe.runIf(hasSystemPeer('redis-server'))('session hand-off between nodes', 
     await Promise.all([endClient(pub), endClient(moved.client)]);
   });
 
+  it('lets a second CONNECT during a hand-off wait for it, then take the first over', async () => {
+    const prefix = 'twice:';
+    const b = await node(prefix, 'b', { handoffTimeoutMs: 300 });
+    await b.persistence.saveSession({
+      clientId: 'twin',
+      protocolVersion: 5,
+      expiryInterval: 600,
+      disconnectedAt: Date.now(),
+      subscriptions: [{ topicFilter: 't/#', qos: 1 }],
+    });
+    await admin.set(`${prefix}node:ghost`, '1', 'PX', 60_000);
+    await admin.hset(`${prefix}owners`, 'twin', 'ghost');
+    const options = { clientId: 'twin', clean: false, properties: { sessionExpiryInterval: 600 } };
+    const pair = await Promise.all([client(b.port, options), client(b.port, options)]);
+    for (const c of pair) expect(c.connack.sessionPresent).toBe(true);
+    // Whichever the broker attached first is taken over by the other, which keeps the session.
+    const closedOne = await Promise.race(
+      pair.map(
+        (c) => new Promise<(typeof pair)[number]>((resolve) => c.client.once('close', () => resolve(c))),
+      ),
+    );
+    const survivor = pair.find((c) => c !== closedOne)!;
+    expect(survivor.client.connected).toBe(true);
+    expect(b.broker.connections.size).toBe(1);
+    expect(b.broker.sessions.get('twin')?.subscriptions.has('t/#')).toBe(true);
+    await endClient(survivor.client);
+  });
+
   it('keeps the user authenticate hook in front: a refused client takes nothing over', async () => {
     const prefix = 'auth:';
     const a = await node(prefix, 'a');
