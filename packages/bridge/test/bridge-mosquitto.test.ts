@@ -269,6 +269,59 @@ describe.runIf(haveMosquitto)('the remote restarts while messages flow out', () 
   }, 60_000);
 });
 
+describe.runIf(haveMosquitto)('Mosquitto keeps the bridge session while the bridge is away', () => {
+  let mosquitto: MosquittoHandle | undefined;
+  let local: { broker: Broker; port: number } | undefined;
+  const bridges: Bridge[] = [];
+  const clients: MqttClient[] = [];
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => endClient(c)));
+    await Promise.all(bridges.map((b) => b.stop()));
+    await local?.broker.close();
+    await disposeMosquitto(mosquitto);
+  });
+
+  for (const protocolVersion of [5, 4] as const) {
+    it(`delivers in messages queued during the absence after the next start (MQTT ${protocolVersion === 5 ? '5' : '3.1.1'})`, async () => {
+      mosquitto ??= await startMosquitto({ extraConfig: UNLIMITED_QUEUE });
+      local ??= await startBroker();
+      const options = {
+        url: `mqtt://127.0.0.1:${mosquitto.port}`,
+        clientId: `away-v${protocolVersion}`,
+        protocolVersion,
+        reconnect: FAST_RECONNECT,
+        topics: [{ pattern: `orders/v${protocolVersion}/#`, direction: 'in' as const, qos: 1 as const }],
+      };
+      const first = createBridge(local.broker, options);
+      bridges.push(first);
+      await first.start();
+      await first.stop();
+      const pub = await mqttConnect(mosquitto.port, {
+        protocolVersion: 5,
+        clientId: `orders-pub-v${protocolVersion}`,
+      });
+      const sub = await mqttConnect(local.port, {
+        protocolVersion: 5,
+        clientId: `orders-sub-v${protocolVersion}`,
+      });
+      clients.push(pub, sub);
+      const got = collect(sub);
+      await sub.subscribeAsync(`orders/v${protocolVersion}/#`, { qos: 1 });
+      const sent = await publishMany(pub, `orders/v${protocolVersion}/new`, 'order', 200);
+      const second = createBridge(local.broker, options);
+      bridges.push(second);
+      const session = new Promise<boolean>((resolve) =>
+        second.once('connected', (i) => resolve(i.sessionPresent)),
+      );
+      await second.start();
+      expect(await session).toBe(true);
+      await got.waitForPayloads(sent);
+      expect(got.payloads()).toEqual(sent);
+    });
+  }
+});
+
 describe.runIf(haveMosquitto)('the remote restarts and forgets the session', () => {
   let mosquitto: MosquittoHandle | undefined;
   let local: { broker: Broker; port: number } | undefined;
