@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ReasonCode } from '@mq/codec';
 import type { AuthHooks, ClientInfo } from './auth.js';
+import { Backpressure } from './backpressure.js';
 import { LocalRouteBus, type RouteBus } from './cluster.js';
 import { Connection, type DisconnectInfo } from './connection.js';
 import type { BrokerContext } from './context.js';
@@ -19,7 +20,7 @@ import { guardWrites } from './persistence/guarded.js';
 import { MemoryPersistence } from './persistence/memory.js';
 import type { Persistence, StoredSubscription } from './persistence/types.js';
 import { Router } from './router.js';
-import { NEVER_EXPIRES, Session } from './session.js';
+import { NEVER_EXPIRES, type QueueFlow, Session } from './session.js';
 import { type BrokerStats, createStats } from './stats.js';
 import { SysPublisher } from './sys.js';
 import { WillManager } from './will.js';
@@ -62,6 +63,30 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   readonly #sys: SysPublisher;
   readonly #all = new Set<Connection>();
   #listeners: Listener[] = [];
+  readonly #backpressure = new Backpressure<Session>();
+  /**
+   * Holds a publisher back only if that cannot deadlock: not for its own session, and not while its own
+   * session waits for acks it must read from the same socket.
+   */
+  readonly #flow: QueueFlow = {
+    holdPublisher: (origin, session) => {
+      const conn = origin === undefined ? undefined : this.connections.get(origin);
+      if (conn === undefined || conn.state !== 'connected') return false;
+      const own = conn.session;
+      if (own === session || (own !== undefined && (own.inflight.size > 0 || own.queue.length > 0))) {
+        return false;
+      }
+      this.#backpressure.hold(conn, session);
+      return true;
+    },
+    release: (session) => {
+      if (this.#backpressure.isHolding(session)) this.#backpressure.releaseSession(session);
+    },
+    needsToRead: (session) => {
+      const conn = this.connections.get(session.clientId);
+      if (conn !== undefined && this.#backpressure.isHeld(conn)) this.#backpressure.releasePublisher(conn);
+    },
+  };
   #addresses: ListenerAddress[] = [];
   #state: BrokerState = 'idle';
   #closing: Promise<void> | undefined;
@@ -181,6 +206,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     return session;
   }
 
+      flow: this.#flow,
   endSession(session: Session): void {
     if (session.expiryTimer) clearTimeout(session.expiryTimer);
     session.expiryTimer = undefined;
@@ -193,6 +219,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   }
 
   detach(conn: Connection): void {
+    this.#backpressure.releaseSession(session);
     if (!conn.registered || conn.detached) return;
     conn.detached = true;
     if (this.connections.get(conn.clientId) === conn) this.connections.delete(conn.clientId);
@@ -207,8 +234,10 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     session.disconnectedAt = Date.now();
     if (this.#state === 'closing') {
       // Shutdown keeps sessions for a restart from persistence; no expiry timers.
+    this.#backpressure.releasePublisher(conn);
       session.save();
       return;
+    this.#backpressure.releaseSession(session);
     }
     if (session.expiryInterval === 0) {
       this.endSession(session);
@@ -225,6 +254,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     if (conn.registered) {
       const info = conn.disconnectInfo ?? { by: 'network' as const, reasonCode: ReasonCode.UnspecifiedError };
       if (wasRegistered || info.reasonCode === ReasonCode.SessionTakenOver) {
+    this.#backpressure.releasePublisher(conn);
         const client = this.clientInfo(conn);
         this.logger.debug({ ...client, by: info.by, reasonCode: info.reasonCode }, 'client disconnected');
         this.#notify('clientDisconnect', client, info);
@@ -309,6 +339,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
         await this.persistence.listOutgoing(stored.clientId),
         await this.persistence.listIncomingQos2(stored.clientId),
       );
+        flow: this.#flow,
       session.disconnectedAt = stored.disconnectedAt ?? now;
       this.sessions.set(stored.clientId, session);
       for (const sub of stored.subscriptions) {

@@ -81,6 +81,8 @@ export class Connection implements DeliveryTarget {
   readonly #inbox = new Fifo<Packet>();
   #pumping = false;
   #paused = false;
+  /** Reading held back because a subscriber this client feeds has a full queue (see backpressure.ts). */
+  #held = false;
   readonly #closedWaiters: Array<() => void> = [];
 
   constructor(transport: AcceptedTransport, ctx: BrokerContext) {
@@ -182,6 +184,16 @@ export class Connection implements DeliveryTarget {
     return true;
   }
 
+  holdReading(): void {
+    this.#held = true;
+    this.#stream.pause();
+  }
+
+  resumeReading(): void {
+    this.#held = false;
+    if (!this.#paused && this.state !== 'closed') this.#stream.resume();
+  }
+
   sendPubrel(packetId: number): void {
     this.send({ type: 'pubrel', packetId });
   }
@@ -264,7 +276,7 @@ export class Connection implements DeliveryTarget {
       this.#pumping = false;
       if (this.#paused && this.state !== 'closed') {
         this.#paused = false;
-        this.#stream.resume();
+        if (!this.#held) this.#stream.resume();
       }
     }
   }

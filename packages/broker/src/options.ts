@@ -4,8 +4,13 @@ import type { ListenerConfig, ListenerFactories } from './listeners/types.js';
 import type { Logger } from './logger.js';
 import type { Persistence } from './persistence/types.js';
 
-/** What to do when a session's queue of undelivered QoS 1/2 messages is full. */
-export type QueuePolicy = 'drop-oldest' | 'drop-new';
+/**
+ * What to do when a session's queue of undelivered QoS 1/2 messages is full. 'backpressure' (for a
+ * connected subscriber) stops reading from the publishers feeding it until the queue drains, so no
+ * acknowledged message is lost; a disconnected session's queue then drops its oldest message.
+ */
+export type QueuePolicy = 'backpressure' | 'drop-oldest' | 'drop-new';
+const QUEUE_POLICIES: readonly string[] = ['backpressure', 'drop-oldest', 'drop-new'] as const;
 
 export interface BrokerLimits {
   /** Largest packet the broker accepts, in bytes (announced in v5 CONNACK). Default 1 MiB. */
@@ -24,7 +29,7 @@ export interface BrokerLimits {
   maxKeepAlive: number;
   /** Undelivered QoS 1/2 messages kept per session. Default 1000. */
   maxQueuedMessages: number;
-  /** Policy when the queue is full. Default 'drop-oldest'. */
+  /** Policy when the queue is full. Default 'backpressure' (online; offline queues drop the oldest). */
   queuePolicy: QueuePolicy;
   /** Outbound QoS 1/2 messages in flight per client (further capped by the client's Receive Maximum). Default 100. */
   maxInflight: number;
@@ -91,7 +96,7 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   outboundTopicAliases: 16,
   maxKeepAlive: 0,
   maxQueuedMessages: 1000,
-  queuePolicy: 'drop-oldest',
+  queuePolicy: 'backpressure',
   maxInflight: 100,
   connectTimeoutMs: 10_000,
   maxSubscriptionsPerClient: 1000,
@@ -114,8 +119,8 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
   if (limits.maxKeepAlive < 0 || limits.maxKeepAlive > 65535) {
     throw new RangeError('limits.maxKeepAlive must be 0..65535');
   }
-  if (limits.queuePolicy !== 'drop-oldest' && limits.queuePolicy !== 'drop-new') {
-    throw new TypeError("limits.queuePolicy must be 'drop-oldest' or 'drop-new'");
+  if (!QUEUE_POLICIES.includes(limits.queuePolicy)) {
+    throw new TypeError("limits.queuePolicy must be 'backpressure', 'drop-oldest' or 'drop-new'");
   }
   return {
     listeners: options.listeners ?? [{ type: 'tcp', host: '127.0.0.1', port: 1883 }],

@@ -19,11 +19,22 @@ export interface DeliveryTarget {
   sendPubrel(packetId: number): void;
 }
 
+/** What a session asks of the broker when its queue is full under queuePolicy 'backpressure'. */
+export interface QueueFlow {
+  /** Holds back the connection that published a message until this queue drains; false if it cannot be. */
+  holdPublisher(origin: string | undefined, session: Session): boolean;
+  /** The queue drained below its low-water mark, or the session went offline: release its publishers. */
+  release(session: Session): void;
+  /** The session's own client has QoS 1/2 messages to acknowledge, so it must not stay held. */
+  needsToRead(session: Session): void;
+}
+
 export interface SessionDeps {
   persistence: Persistence;
   stats: BrokerStats;
   maxQueued: number;
   queuePolicy: QueuePolicy;
+  flow: QueueFlow;
 }
 
 interface Outgoing {
@@ -104,6 +115,7 @@ export class Session {
       else this.#deps.stats.qos0Dropped++;
       return;
     }
+    if (target !== undefined) this.#deps.flow.needsToRead(this);
     // Earlier queued messages go first, so per-topic order is kept [MQTT-4.6.0-5].
     if (target && this.queue.length === 0 && this.inflight.size < target.sendQuota() && target.canWrite()) {
       this.#sendNew(delivery, this.#seq++);
@@ -126,6 +138,7 @@ export class Session {
       }
       this.#sendNew(next.delivery, next.seq);
     }
+    if (this.queue.length <= this.#deps.maxQueued >> 1) this.#deps.flow.release(this);
   }
 
   /** After (re)attaching a connection: resend unacknowledged messages with DUP [MQTT-4.4.0-1], then drain. */
@@ -213,7 +226,7 @@ export class Session {
   }
 
   #enqueue(delivery: Delivery): void {
-    if (this.queue.length >= this.#deps.maxQueued) {
+    if (this.queue.length >= this.#deps.maxQueued && !this.#admitOverLimit(delivery)) {
       this.#deps.stats.queueDropped++;
       // With no room at all (maxQueuedMessages 0) both policies drop the newcomer.
       if (this.#deps.queuePolicy === 'drop-new' || this.#deps.maxQueued === 0) return;
@@ -225,6 +238,19 @@ export class Session {
     if (this.persistent) {
       void this.#deps.persistence.putOutgoing(this.clientId, { seq, state: 'queued', delivery });
     }
+  }
+
+  /**
+   * Backpressure for an online session: the publisher is held back and the message queued beyond the
+   * limit (what it had already sent: at most a read chunk). A publisher that cannot be held (broker
+   * messages, other cluster nodes, a client that must read acks of its own) may overfill the queue up to
+   * twice its limit; beyond that the oldest message is dropped.
+   */
+  #admitOverLimit(delivery: Delivery): boolean {
+    const max = this.#deps.maxQueued;
+    if (this.#deps.queuePolicy !== 'backpressure' || max === 0 || this.target === undefined) return false;
+    if (this.#deps.flow.holdPublisher(delivery.message.origin, this)) return true;
+    return this.queue.length < 2 * max;
   }
 
   #complete(entry: Outgoing): void {
