@@ -160,7 +160,7 @@ export class RedisRouteBus implements RouteBus {
     this.#claimed = undefined;
     for (const settle of this.#pending.values()) settle();
     this.#pending.clear();
-    await this.#ready.catch(() => {});
+    // Not waiting for the subscription: with Redis unreachable it may never settle.
     await closeClient(this.#sub);
     if (this.#ownsPub) await closeClient(this.#pub);
   }

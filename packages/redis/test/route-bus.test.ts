@@ -1,6 +1,7 @@
 import { type Message, type RouteBus, routeBusContract } from '@mq/broker';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test-support/mosquitto.js';
 import { type RedisHandle, startRedis } from '../../../test-support/redis.js';
 import { hasSystemPeer } from '../../../test-support/system-peers.js';
 import { RedisRouteBus } from '../src/index.js';
@@ -122,6 +123,21 @@ describe.runIf(hasSystemPeer('redis-server'))('RedisRouteBus against redis-serve
     expect((await delivered).topic).toBe('good');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ name: 'RedisBackendError', code: 'BAD_RECORD' });
+  });
+
+  it('closes at once while Redis is unreachable', async () => {
+    const errors: Error[] = [];
+    const bus = new RedisRouteBus({
+      redis: `redis://127.0.0.1:${await freePort()}`,
+      onError: (e) => errors.push(e),
+    });
+    const ready = bus.ready().then(
+      () => 'ready',
+      () => 'rejected',
+    );
+    bus.publish({ topic: 't', payload: bytes('lost'), qos: 0, retain: false });
+    await bus.close();
+    expect(await ready).toBe('rejected');
   });
 
   it('closes idempotently, with a caller-provided client left open', async () => {
