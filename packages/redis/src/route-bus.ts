@@ -23,7 +23,7 @@ export interface RedisRouteBusOptions {
   nodeId?: string;
   /** How long a CONNECT waits for the node holding the session to release it. Default 3000 ms. */
   handoffTimeoutMs?: number;
-  /** Called with errors no caller can receive (a failed PUBLISH, a bad frame). Default: the broker's logger after attach(). */
+  /** Called with errors no caller can receive (a failed PUBLISH, a bad frame). Default: the broker's logger after attach(), else console.error. */
   onError?: (error: Error) => void;
 }
 
@@ -158,8 +158,7 @@ export class RedisRouteBus implements RouteBus {
     this.#state = 'closed';
     this.#deliver = undefined;
     this.#claimed = undefined;
-    for (const settle of this.#pending.values()) settle();
-    this.#pending.clear();
+    for (const settle of [...this.#pending.values()]) settle();
     // Not waiting for the subscription: with Redis unreachable it may never settle.
     await closeClient(this.#sub);
     if (this.#ownsPub) await closeClient(this.#pub);
@@ -169,15 +168,13 @@ export class RedisRouteBus implements RouteBus {
     const requestId = this.#nextRequest++;
     return new Promise<void>((resolve) => {
       // A node that died without its heartbeat lapsing yet never answers: go on after the timeout.
-      const timer = setTimeout(settle, this.#handoffTimeoutMs);
-      function settle() {
+      const settle = () => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.#pending.set(requestId, () => {
         this.#pending.delete(requestId);
-        settle();
-      });
+        resolve();
+      };
+      const timer = setTimeout(settle, this.#handoffTimeoutMs);
+      this.#pending.set(requestId, settle);
       this.#sendClaim({ kind: ClaimKind.Release, target: owner, clientId, requestId, cleanStart });
     });
   }
@@ -236,6 +233,7 @@ export class RedisRouteBus implements RouteBus {
 
   #report(err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
-    this.#onError?.(error);
+    if (this.#onError) this.#onError(error);
+    else console.error('@mq/redis route bus:', error);
   }
 }
