@@ -5,9 +5,19 @@ import {
   REASON_CODES_BY_PACKET,
   type Subscription,
 } from '@mq/codec';
+import type { ClientCertificate } from './listeners/types.js';
 
 /** Outcome of a hook: allow, or deny with an MQTT 5 reason code (mapped to v3 return codes as needed). */
-export type AuthVerdict = { ok: true } | { ok: false; reasonCode: number; reasonString?: string };
+export type AuthVerdict =
+  | {
+      ok: true;
+      /**
+       * authorizeSubscribe only: the filter is wider than what the client may read, so every message it
+       * matches is checked with authorizeDelivery before it is delivered.
+       */
+      checkDelivery?: boolean;
+    }
+  | { ok: false; reasonCode: number; reasonString?: string };
 
 /** A hook may also answer with a plain boolean: false denies with Not authorized (0x87). */
 export type AuthAnswer = boolean | AuthVerdict;
@@ -23,6 +33,15 @@ export interface ClientInfo {
 export interface AuthenticateContext extends ClientInfo {
   password?: Uint8Array;
   connect: ConnectPacket;
+  /** The client certificate, on TLS listeners with `requestCert` (already checked to be valid). */
+  certificate?: ClientCertificate;
+}
+
+/** A message about to be delivered on a subscription that was granted with `checkDelivery`. */
+export interface DeliveryContext {
+  clientId: string;
+  username?: string;
+  topic: string;
 }
 
 export interface PublishContext extends ClientInfo {
@@ -46,6 +65,11 @@ export interface AuthHooks {
   authorizePublish?(ctx: PublishContext): AuthAnswer | Promise<AuthAnswer>;
   /** May also answer with a granted QoS (0, 1 or 2) lower than requested, to downgrade the subscription. */
   authorizeSubscribe?(ctx: SubscribeContext): AuthAnswer | QoS | Promise<AuthAnswer | QoS>;
+  /**
+   * Synchronous read check for messages matching a subscription granted with `checkDelivery: true`
+   * (a wildcard wider than the client's read permission); false drops the message for this client.
+   */
+  authorizeDelivery?(ctx: DeliveryContext): boolean;
 }
 
 export const allow = (): AuthVerdict => ({ ok: true });

@@ -5,6 +5,7 @@ import { Backpressure } from './backpressure.js';
 import { LocalRouteBus, type RouteBus } from './cluster.js';
 import { Connection, type DisconnectInfo } from './connection.js';
 import type { BrokerContext } from './context.js';
+import { canRead } from './handlers/subscribe.js';
 import { builtinListenerFactories } from './listeners/index.js';
 import type {
   AcceptedTransport,
@@ -62,7 +63,6 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   readonly #factories: ListenerFactories;
   readonly #sys: SysPublisher;
   readonly #all = new Set<Connection>();
-  #listeners: Listener[] = [];
   readonly #backpressure = new Backpressure<Session>();
   /**
    * Holds a publisher back only if that cannot deadlock: not for its own session, and not while its own
@@ -87,6 +87,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
       if (conn !== undefined && this.#backpressure.isHeld(conn)) this.#backpressure.releasePublisher(conn);
     },
   };
+  #listeners: Listener[] = [];
   #addresses: ListenerAddress[] = [];
   #state: BrokerState = 'idle';
   #closing: Promise<void> | undefined;
@@ -110,6 +111,10 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
       this.persistence,
       this.options.limits.maxTopicLevels,
       (err, clientId) => this.logger.error({ err, clientId }, 'delivery failed'),
+      (clientId, sub, topic) => {
+        const hook = this.auth.authorizeDelivery;
+        return hook === undefined || canRead(hook, clientId, sub, topic);
+      },
     );
     // Another node took a client over: drop our connection to it, as a local takeover would.
     this.#bus.onSessionClaimed?.((clientId) => {
@@ -201,12 +206,12 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
       stats: this.stats,
       maxQueued: limits.maxQueuedMessages,
       queuePolicy: limits.queuePolicy,
+      flow: this.#flow,
     });
     this.sessions.set(clientId, session);
     return session;
   }
 
-      flow: this.#flow,
   endSession(session: Session): void {
     if (session.expiryTimer) clearTimeout(session.expiryTimer);
     session.expiryTimer = undefined;
@@ -214,12 +219,12 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     this.router.removeAll(session.clientId);
     session.clearMessages();
     session.target = undefined;
+    this.#backpressure.releaseSession(session);
     void this.persistence.deleteSession(session.clientId);
     this.wills.sessionEnded(session.clientId);
   }
 
   detach(conn: Connection): void {
-    this.#backpressure.releaseSession(session);
     if (!conn.registered || conn.detached) return;
     conn.detached = true;
     if (this.connections.get(conn.clientId) === conn) this.connections.delete(conn.clientId);
@@ -229,15 +234,15 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
       this.wills.schedule(conn.clientId, conn.will);
       conn.will = undefined;
     }
+    this.#backpressure.releasePublisher(conn);
     if (!session || session.target !== conn) return;
     session.target = undefined;
+    this.#backpressure.releaseSession(session);
     session.disconnectedAt = Date.now();
     if (this.#state === 'closing') {
       // Shutdown keeps sessions for a restart from persistence; no expiry timers.
-    this.#backpressure.releasePublisher(conn);
       session.save();
       return;
-    this.#backpressure.releaseSession(session);
     }
     if (session.expiryInterval === 0) {
       this.endSession(session);
@@ -249,12 +254,12 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
 
   connectionClosed(conn: Connection): void {
     this.#all.delete(conn);
+    this.#backpressure.releasePublisher(conn);
     const wasRegistered = conn.registered && !conn.detached;
     this.detach(conn);
     if (conn.registered) {
       const info = conn.disconnectInfo ?? { by: 'network' as const, reasonCode: ReasonCode.UnspecifiedError };
       if (wasRegistered || info.reasonCode === ReasonCode.SessionTakenOver) {
-    this.#backpressure.releasePublisher(conn);
         const client = this.clientInfo(conn);
         this.logger.debug({ ...client, by: info.by, reasonCode: info.reasonCode }, 'client disconnected');
         this.#notify('clientDisconnect', client, info);
@@ -334,12 +339,12 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
         stats: this.stats,
         maxQueued: limits.maxQueuedMessages,
         queuePolicy: limits.queuePolicy,
+        flow: this.#flow,
       });
       session.restore(
         await this.persistence.listOutgoing(stored.clientId),
         await this.persistence.listIncomingQos2(stored.clientId),
       );
-        flow: this.#flow,
       session.disconnectedAt = stored.disconnectedAt ?? now;
       this.sessions.set(stored.clientId, session);
       for (const sub of stored.subscriptions) {

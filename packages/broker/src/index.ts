@@ -1,4 +1,4 @@
-export type { AuthenticateContext, PublishContext, SubscribeContext } from './auth.js';
+export type { AuthenticateContext, DeliveryContext, PublishContext, SubscribeContext } from './auth.js';
 export { type AuthAnswer, type AuthHooks, type AuthVerdict, allow, type ClientInfo, deny } from './auth.js';
 export { Broker, type BrokerEvents, createBroker } from './broker.js';
 export { LocalRouteBus, type RouteBus } from './cluster.js';
@@ -6,9 +6,11 @@ export { type RouteBusContractCase, routeBusContract } from './cluster-contract.
 export type { ConnectionState, DisconnectInfo } from './connection.js';
 export { BrokerProtocolError } from './errors.js';
 export { createTcpListener, serverListener } from './listeners/tcp.js';
+export { createTlsListener, createWssListener } from './listeners/tls.js';
 export type {
   AcceptedTransport,
   AcceptTransport,
+  ClientCertificate,
   CustomListenerConfig,
   Listener,
   ListenerAddress,
@@ -16,7 +18,10 @@ export type {
   ListenerFactories,
   ListenerFactory,
   TcpListenerConfig,
+  TlsListenerConfig,
+  TlsSettings,
   WsListenerConfig,
+  WssListenerConfig,
 } from './listeners/types.js';
 export { attachWebSocket, closeWebSockets, createWsListener } from './listeners/ws.js';
 export type { Logger } from './logger.js';
@@ -38,4 +43,23 @@ export type {
   StoredSubscription,
   StoredWill,
 } from './persistence/types.js';
+export {
+  ACL_ACCESS,
+  Acl,
+  type AclAccess,
+  type AclConfig,
+  type AclRule,
+  type AclSubject,
+  loadAclFile,
+  parseAcl,
+  type SubscribeDecision,
+} from './security/acl.js';
+export {
+  hashPassword,
+  loadPasswordFile,
+  parsePasswordFile,
+  setPasswordLine,
+  verifyPassword,
+} from './security/password-file.js';
+export { createSecurity, type SecurityOptions } from './security/security.js';
 export type { BrokerStats } from './stats.js';

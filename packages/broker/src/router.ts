@@ -27,6 +27,7 @@ export class Router {
   readonly #shared: Array<{ clientId: string; sub: StoredSubscription }> = [];
 
   readonly #onDeliveryError: (err: unknown, clientId: string) => void;
+  readonly #canRead: (clientId: string, sub: StoredSubscription, topic: string) => boolean;
 
   constructor(
     sessions: Map<string, Session>,
@@ -34,7 +35,9 @@ export class Router {
     persistence: Persistence,
     maxLevels: number,
     onDeliveryError: (err: unknown, clientId: string) => void = () => {},
+    canRead: (clientId: string, sub: StoredSubscription, topic: string) => boolean = () => true,
   ) {
+    this.#canRead = canRead;
     this.#onDeliveryError = onDeliveryError;
     this.#sessions = sessions;
     this.#bus = bus;
@@ -76,6 +79,8 @@ export class Router {
         (sub) => {
           const clientId = sub.subscriberKey;
           const value = sub.value;
+          // A filter wider than the client's read permission: each message is checked (ACL).
+          if (value.readCheck !== undefined && !this.#canRead(clientId, value, message.topic)) return;
           if (sub.shareName !== undefined) {
             shared.push({ clientId, sub: value });
             return;

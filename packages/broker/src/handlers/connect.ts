@@ -18,6 +18,8 @@ interface ConnectFlow {
   conn: Connection;
   packet: ConnectPacket;
   clientId: string;
+  /** The CONNECT username, or the certificate identity with useIdentityAsUsername. */
+  username: string | undefined;
   assignedClientId: boolean;
   keepAlive: number;
   serverKeepAlive: boolean;
@@ -36,6 +38,7 @@ const connectSteps: readonly ConnectStep[] = [
   negotiateSessionExpiry,
   checkWill,
   checkAuthMethod,
+  checkCertificate,
   authenticate,
   authorizeWill,
   takeOver,
@@ -52,6 +55,7 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
     conn,
     packet,
     clientId: packet.clientId,
+    username: packet.username,
     assignedClientId: false,
     keepAlive: packet.keepAlive,
     serverKeepAlive: false,
@@ -149,18 +153,35 @@ function checkAuthMethod(flow: ConnectFlow): boolean {
   return refuse(flow, ReasonCode.BadAuthenticationMethod, 'enhanced authentication is not supported');
 }
 
+/**
+ * On a listener that requests client certificates, a connection without a valid one is refused with
+ * 0x87 Not authorized (3.1.1: return code 5); with useIdentityAsUsername the certificate's CN replaces
+ * the CONNECT username.
+ */
+function checkCertificate(flow: ConnectFlow): boolean {
+  const cert = flow.conn.transport.certificate;
+  if (!cert) return true;
+  if (!cert.authorized || cert.identity === undefined) {
+    return refuse(flow, ReasonCode.NotAuthorized, 'a valid client certificate is required');
+  }
+  if (cert.useIdentityAsUsername) flow.username = cert.identity;
+  return true;
+}
+
 async function authenticate(flow: ConnectFlow): Promise<boolean> {
   const { conn, packet } = flow;
   const hook = conn.ctx.auth.authenticate;
   if (!hook) return true;
+  const certificate = conn.transport.certificate;
   const ctx = {
     clientId: flow.clientId,
     protocolVersion: packet.protocolVersion,
     listener: conn.transport.listener,
     connect: packet,
-    ...(packet.username !== undefined && { username: packet.username }),
+    ...(flow.username !== undefined && { username: flow.username }),
     ...(packet.password !== undefined && { password: packet.password }),
     ...(conn.remoteAddress !== undefined && { remoteAddress: conn.remoteAddress }),
+    ...(certificate !== undefined && { certificate }),
   };
   let verdict: ReturnType<typeof toVerdict>;
   try {
@@ -187,7 +208,7 @@ async function authorizeWill(flow: ConnectFlow): Promise<boolean> {
         clientId: flow.clientId,
         protocolVersion: packet.protocolVersion,
         listener: conn.transport.listener,
-        ...(packet.username !== undefined && { username: packet.username }),
+        ...(flow.username !== undefined && { username: flow.username }),
         ...(conn.remoteAddress !== undefined && { remoteAddress: conn.remoteAddress }),
         topic: will.topic,
         qos: will.qos,
@@ -237,7 +258,7 @@ function attachSession(flow: ConnectFlow): boolean {
     session = ctx.createSession(flow.clientId, conn, flow.sessionExpiry);
   }
   conn.clientId = flow.clientId;
-  conn.username = packet.username;
+  conn.username = flow.username;
   conn.session = session;
   session.save();
   return true;

@@ -1,5 +1,5 @@
 import { type QoS, ReasonCode, SUBACK_FAILURE, type SubscribePacket, type Subscription } from '@mq/codec';
-import { refusalCode, toVerdict } from '../auth.js';
+import { type AuthHooks, refusalCode, toVerdict } from '../auth.js';
 import type { Connection } from '../connection.js';
 import { protocolViolation } from '../errors.js';
 import type { StoredSubscription } from '../persistence/types.js';
@@ -62,6 +62,7 @@ async function subscribeOne(
     return ReasonCode.QuotaExceeded;
   }
   let qos: QoS = sub.qos;
+  let readCheck = false;
   const hook = ctx.auth.authorizeSubscribe;
   if (hook) {
     let answer: Awaited<ReturnType<typeof hook>>;
@@ -75,6 +76,7 @@ async function subscribeOne(
     } else {
       const verdict = toVerdict(answer);
       if (!verdict.ok) return refusalCode(verdict.reasonCode, 'suback');
+      readCheck = verdict.checkDelivery === true;
     }
   }
   const stored: StoredSubscription = { topicFilter: sub.topicFilter, qos };
@@ -82,6 +84,8 @@ async function subscribeOne(
   if (sub.retainAsPublished) stored.retainAsPublished = true;
   if (sub.retainHandling) stored.retainHandling = sub.retainHandling;
   if (subscriptionId !== undefined) stored.subscriptionId = subscriptionId;
+  // Wider than the read permission: the router asks authorizeDelivery for each matching message.
+  if (readCheck) stored.readCheck = conn.username === undefined ? {} : { username: conn.username };
   const isNew = session.addSubscription(stored);
   ctx.router.subscribe(conn.clientId, stored);
   const handling = sub.retainHandling ?? 0;
@@ -93,5 +97,24 @@ async function sendRetained(conn: Connection, sub: StoredSubscription): Promise<
   const deliveries = await retainedDeliveries(conn.ctx.persistence, sub, conn.ctx.stats);
   const session = conn.session;
   if (!session || conn.state !== 'connected') return;
-  for (const delivery of deliveries) session.deliver(delivery);
+  const check = sub.readCheck && conn.ctx.auth.authorizeDelivery;
+  for (const delivery of deliveries) {
+    if (check && !canRead(check, conn.clientId, sub, delivery.message.topic)) continue;
+    session.deliver(delivery);
+  }
+}
+
+/** The delivery check; a hook that throws denies, so a failing ACL never leaks a message. */
+export function canRead(
+  hook: NonNullable<AuthHooks['authorizeDelivery']>,
+  clientId: string,
+  sub: StoredSubscription,
+  topic: string,
+): boolean {
+  try {
+    const username = sub.readCheck?.username;
+    return hook(username === undefined ? { clientId, topic } : { clientId, username, topic });
+  } catch {
+    return false;
+  }
 }

@@ -7,6 +7,20 @@ export interface AcceptedTransport {
   listener: string;
   remoteAddress?: string;
   remotePort?: number;
+  /** Set by TLS listeners that request a client certificate (`requestCert`). */
+  certificate?: ClientCertificate;
+}
+
+/** What a TLS listener learnt about the client's certificate. */
+export interface ClientCertificate {
+  /** The certificate chains up to a trusted CA (node's `socket.authorized`). */
+  authorized: boolean;
+  /** Subject common name; undefined when the client sent no certificate. */
+  identity?: string;
+  /** Why the certificate is not trusted, when it is not. */
+  error?: string;
+  /** Use the identity as the MQTT username (the listener's `useIdentityAsUsername`). */
+  useIdentityAsUsername: boolean;
 }
 
 export type AcceptTransport = (transport: AcceptedTransport) => void;
@@ -42,8 +56,50 @@ export interface WsListenerConfig {
   path?: string;
 }
 
+/** Server side TLS settings: PEM strings or Buffers, as node:tls takes them. */
+export interface TlsSettings {
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** CAs trusted for client certificates. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Ask clients for a certificate; a connection without a valid one is then refused at CONNECT. Default false. */
+  requestCert?: boolean;
+  /**
+   * With `requestCert`: true (node's default) fails the TLS handshake for untrusted certificates; false lets
+   * the handshake finish so the broker can refuse at CONNECT with a reason code (v5 0x87, 3.1.1 return code 5).
+   */
+  rejectUnauthorized?: boolean;
+  /** Default 'TLSv1.2'. */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** The client certificate's common name becomes the username (a CONNECT username is ignored). Default false. */
+  useIdentityAsUsername?: boolean;
+}
+
+export interface TlsListenerConfig {
+  type: 'tls';
+  /** Default '127.0.0.1'. */
+  host?: string;
+  port: number;
+  tls: TlsSettings;
+}
+
+export interface WssListenerConfig {
+  type: 'wss';
+  /** Default '127.0.0.1'. */
+  host?: string;
+  port: number;
+  /** HTTP path of the upgrade request. Default '/mqtt'. */
+  path?: string;
+  tls: TlsSettings;
+}
+
 /** Any listener config: built-ins, or `{ type: '<name>', ... }` served by a factory passed in options. */
-export type ListenerConfig = TcpListenerConfig | WsListenerConfig | CustomListenerConfig;
+export type ListenerConfig =
+  | TcpListenerConfig
+  | WsListenerConfig
+  | TlsListenerConfig
+  | WssListenerConfig
+  | CustomListenerConfig;
 
 export interface CustomListenerConfig {
   type: string;

@@ -1,7 +1,14 @@
 import http from 'node:http';
+import type https from 'node:https';
 import { WebSocketServer } from 'ws';
 import { serverListener } from './tcp.js';
-import { type AcceptTransport, DEFAULT_HOST, type Listener, type WsListenerConfig } from './types.js';
+import {
+  type AcceptedTransport,
+  type AcceptTransport,
+  DEFAULT_HOST,
+  type Listener,
+  type WsListenerConfig,
+} from './types.js';
 import { WebSocketStream } from './ws-stream.js';
 
 /** Subprotocols accepted; 'mqtt' is preferred [MQTT-6.0.0-4], 'mqttv3.1' is what old 3.1 clients offer. */
@@ -22,10 +29,10 @@ export function createWsListener(config: WsListenerConfig, accept: AcceptTranspo
 
 /** Upgrades requests on `path` of an HTTP(S) server to MQTT streams; reused by a later 'wss' listener. */
 export function attachWebSocket(
-  server: http.Server,
+  server: http.Server | https.Server,
   listener: string,
   path: string,
-  accept: AcceptTransport,
+  accept: (transport: AcceptedTransport, req: http.IncomingMessage) => void,
 ): WebSocketServer {
   const wss = new WebSocketServer({
     server,
@@ -35,12 +42,15 @@ export function attachWebSocket(
   });
   wss.on('connection', (socket, req) => {
     const stream = new WebSocketStream(socket);
-    accept({
-      stream,
-      listener,
-      remoteAddress: req.socket.remoteAddress,
-      remotePort: req.socket.remotePort,
-    });
+    accept(
+      {
+        stream,
+        listener,
+        remoteAddress: req.socket.remoteAddress,
+        remotePort: req.socket.remotePort,
+      },
+      req,
+    );
   });
   return wss;
 }

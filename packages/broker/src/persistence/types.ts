@@ -9,6 +9,11 @@ export interface StoredSubscription {
   retainAsPublished?: boolean;
   retainHandling?: 0 | 1 | 2;
   subscriptionId?: number;
+  /**
+   * Granted wider than the client's read permission: each matching message is checked with the
+   * authorizeDelivery hook for this username before delivery.
+   */
+  readCheck?: { username?: string };
 }
 
 export interface StoredSession {

@@ -1,0 +1,74 @@
+import { ReasonCode } from '@mq/codec';
+import type { AuthenticateContext, AuthHooks, AuthVerdict } from '../auth.js';
+import { Acl, type AclConfig, loadAclFile } from './acl.js';
+import { hashPassword, loadPasswordFile, verifyPassword } from './password-file.js';
+
+export interface SecurityOptions {
+  /** Clients with neither a username nor a valid client certificate may connect. Default true. */
+  allowAnonymous?: boolean;
+  /** Users and their hashes (from hashPassword()), or the path of a `user:hash` password file. */
+  passwords?: Map<string, string> | Record<string, string> | string;
+  /** ACL rules, or the path of an ACL file. Without it every authenticated client may do everything. */
+  acl?: AclConfig | string;
+}
+
+const verdictDeny = (reasonCode: number, reasonString: string): AuthVerdict => ({
+  ok: false,
+  reasonCode,
+  reasonString,
+});
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Built-in authentication and authorization as AuthHooks:
+ * - a client certificate validated by the listener authenticates (its CN is the identity);
+ * - a username must be in the password file with a matching password (0x86, 3.1.1 return code 4);
+ * - no credentials at all is anonymous: refused with 0x87 (3.1.1 return code 5) unless allowAnonymous;
+ * - with an ACL, publishes and subscriptions are checked per topic.
+ */
+export function createSecurity(options: SecurityOptions = {}): AuthHooks {
+  const allowAnonymous = options.allowAnonymous ?? true;
+  const passwords =
+    typeof options.passwords === 'string'
+      ? loadPasswordFile(options.passwords)
+      : options.passwords instanceof Map
+        ? options.passwords
+        : new Map(Object.entries(options.passwords ?? {}));
+  const acl =
+    options.acl === undefined
+      ? undefined
+      : new Acl(typeof options.acl === 'string' ? loadAclFile(options.acl) : options.acl);
+
+  const hooks: AuthHooks = {
+    async authenticate(ctx: AuthenticateContext): Promise<AuthVerdict> {
+      const cert = ctx.certificate;
+      if (cert?.authorized && (cert.useIdentityAsUsername || ctx.username === undefined)) return { ok: true };
+      if (ctx.username === undefined) {
+        return allowAnonymous
+          ? { ok: true }
+          : verdictDeny(ReasonCode.NotAuthorized, 'anonymous access is not allowed');
+      }
+      const hash = passwords.get(ctx.username);
+      // Unknown users cost the same scrypt run, so timing does not reveal which names exist.
+      dummyHash ??= hashPassword('not a password');
+      const ok = await verifyPassword(ctx.password ?? new Uint8Array(0), hash ?? (await dummyHash));
+      return ok && hash !== undefined
+        ? { ok: true }
+        : verdictDeny(ReasonCode.BadUserNameOrPassword, 'bad user name or password');
+    },
+  };
+  if (acl) {
+    hooks.authorizePublish = (ctx) => acl.canPublish(ctx, ctx.topic);
+    hooks.authorizeSubscribe = (ctx) => {
+      const filter = ctx.subscription.topicFilter;
+      // A shared subscription is judged by its filter without the $share/<group>/ prefix.
+      const inner = filter.startsWith('$share/') ? filter.split('/').slice(2).join('/') : filter;
+      const decision = acl.checkSubscribe(ctx, inner);
+      if (decision === 'deny') return false;
+      return decision === 'allow' ? true : { ok: true, checkDelivery: true };
+    };
+    hooks.authorizeDelivery = (ctx) => acl.canRead(ctx, ctx.topic);
+  }
+  return hooks;
+}
