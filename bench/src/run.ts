@@ -105,7 +105,8 @@ for (const scenario of options.scenarios) {
   }
 }
 
-const command = `pnpm bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+const args = process.argv.slice(2).filter((arg) => arg !== '--');
+const command = `pnpm bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
 const lines = [
   `# Broker benchmark, ${new Date().toISOString()}`,
   '',
