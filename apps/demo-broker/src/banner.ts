@@ -21,9 +21,10 @@ export function isLoopback(host: string): boolean {
 
 export function addressUrl(address: BoundAddress, config: Config): string {
   const host = dialHost(address.host);
-  return address.type === 'ws'
-    ? `ws://${host}:${address.port}${config.listeners.ws.path}`
-    : `mqtt://${host}:${address.port}`;
+  if (address.type === 'ws') return `ws://${host}:${address.port}${config.listeners.ws.path}`;
+  if (address.type === 'wss') return `wss://${host}:${address.port}${config.listeners.wss?.path ?? '/mqtt'}`;
+  if (address.type === 'tls') return `mqtts://${host}:${address.port}`;
+  return `mqtt://${host}:${address.port}`;
 }
 
 /** What a newcomer can type in a second terminal, using the ports actually bound. */

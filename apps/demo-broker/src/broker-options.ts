@@ -1,16 +1,84 @@
-import type { BrokerOptions } from '@mq/broker';
-import type { Config } from './config-schema.js';
+import { readFileSync } from 'node:fs';
+import { type BrokerOptions, createSecurity, type TlsSettings } from '@mq/broker';
+import type { Config, TlsListener } from './config-schema.js';
+import { StartupError } from './errors.js';
 import type { Logger } from './logger.js';
 
-/** The one place where the app's config vocabulary meets @mq/broker's options. */
+/** Reads a file named in the config; a missing or unreadable one is a config error naming its key. */
+function readConfigured(path: string, key: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'file not found' : String(error);
+    throw new StartupError('ERR_CONFIG', `${key}: cannot read ${path}: ${reason}`, { cause: error });
+  }
+}
+
+function tlsSettings(listener: TlsListener, section: string): TlsSettings {
+  const settings: TlsSettings = {
+    cert: readConfigured(listener.cert, `${section}.cert`),
+    key: readConfigured(listener.key, `${section}.key`),
+  };
+  if (listener.ca !== undefined) settings.ca = readConfigured(listener.ca, `${section}.ca`);
+  if (listener.requestCert) {
+    // The handshake completes so that a client without a valid certificate gets a CONNACK reason code.
+    settings.requestCert = true;
+    settings.rejectUnauthorized = false;
+  }
+  if (listener.useIdentityAsUsername) settings.useIdentityAsUsername = true;
+  if (listener.minVersion) settings.minVersion = listener.minVersion;
+  return settings;
+}
+
+/** Anonymous clients are allowed unless the config says otherwise or a password file is set. */
+export function allowsAnonymous(config: Config): boolean {
+  return config.auth.allowAnonymous ?? config.auth.passwordFile === undefined;
+}
+
+function security(config: Config): BrokerOptions['auth'] {
+  const { passwordFile, aclFile } = config.auth;
+  try {
+    return createSecurity({
+      allowAnonymous: allowsAnonymous(config),
+      ...(passwordFile !== undefined && { passwords: passwordFile }),
+      ...(aclFile !== undefined && { acl: aclFile }),
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const detail =
+      code === 'ENOENT' ? `file not found: ${(error as NodeJS.ErrnoException).path}` : String(error);
+    throw new StartupError('ERR_CONFIG', `auth: ${detail.replace(/^TypeError: /, '')}`, { cause: error });
+  }
+}
+
+/** The one place where the app's config vocabulary meets @mq/broker's options; reads cert, password and ACL files. */
 export function toBrokerOptions(config: Config, logger: Logger, version: string): BrokerOptions {
-  const { mqtt, ws } = config.listeners;
+  const { mqtt, ws, mqtts, wss } = config.listeners;
   const listeners: NonNullable<BrokerOptions['listeners']> = [
     { type: 'tcp', host: mqtt.host, port: mqtt.port },
   ];
   if (ws.port !== 0) listeners.push({ type: 'ws', host: ws.host, port: ws.port, path: ws.path });
+  if (mqtts) {
+    listeners.push({
+      type: 'tls',
+      host: mqtts.host,
+      port: mqtts.port,
+      tls: tlsSettings(mqtts, 'listeners.mqtts'),
+    });
+  }
+  if (wss) {
+    listeners.push({
+      type: 'wss',
+      host: wss.host,
+      port: wss.port,
+      path: wss.path,
+      tls: tlsSettings(wss, 'listeners.wss'),
+    });
+  }
   return {
     listeners,
+    auth: security(config),
     limits: {
       ...config.limits,
       maxQueuedMessages: config.queue.maxMessages,

@@ -18,7 +18,7 @@ const mapping = <T extends z.ZodRawShape>(shape: T) =>
 export const port = intIn(0, 65535, 'a port number (integer)');
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
-export const QUEUE_POLICIES = ['drop-oldest', 'drop-new'] as const;
+export const QUEUE_POLICIES = ['backpressure', 'drop-oldest', 'drop-new'] as const;
 
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: `one of ${values.map((v) => `"${v}"`).join(', ')}` });
@@ -30,11 +30,34 @@ export const wsPath = z
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
+export const filePath = z.string({ error: 'a file path' }).min(1, { error: 'a file path' });
+const flag = z.boolean({ error: 'true or false' }).optional();
+const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
+
+/** TLS listener keys shared by mqtts and wss; cert and key are PEM files. */
+const tlsKeys = {
+  host: host.optional(),
+  port: port.optional(),
+  cert: filePath,
+  key: filePath,
+  ca: filePath.optional(),
+  requestCert: flag,
+  useIdentityAsUsername: flag,
+  minVersion: oneOf(TLS_VERSIONS).optional(),
+};
+
 export const configFileSchema = z.strictObject(
   {
     listeners: mapping({
       mqtt: mapping({ host: host.optional(), port: port.optional() }),
       ws: mapping({ host: host.optional(), port: port.optional(), path: wsPath.optional() }),
+      mqtts: mapping(tlsKeys),
+      wss: mapping({ ...tlsKeys, path: wsPath.optional() }),
+    }),
+    auth: mapping({
+      allowAnonymous: flag,
+      passwordFile: filePath.optional(),
+      aclFile: filePath.optional(),
     }),
     limits: mapping({
       maxPacketSize: intIn(16, 268_435_455).optional(),
@@ -74,6 +97,24 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
 export type QueuePolicy = (typeof QUEUE_POLICIES)[number];
+export type TlsVersion = (typeof TLS_VERSIONS)[number];
+
+/** A TLS listener (on only when its section is in the config file). */
+export interface TlsListener {
+  host: string;
+  port: number;
+  cert: string;
+  key: string;
+  ca?: string;
+  requestCert?: boolean;
+  useIdentityAsUsername?: boolean;
+  minVersion?: TlsVersion;
+}
+
+export const TLS_DEFAULTS = {
+  mqtts: { host: '127.0.0.1', port: 8883 },
+  wss: { host: '127.0.0.1', port: 8084, path: '/mqtt' },
+} as const;
 
 /** The fully resolved configuration the broker starts with. */
 export interface Config {
@@ -81,7 +122,11 @@ export interface Config {
     mqtt: { host: string; port: number };
     /** port 0 disables the WebSocket listener. */
     ws: { host: string; port: number; path: string };
+    mqtts?: TlsListener;
+    wss?: TlsListener & { path: string };
   };
+  /** allowAnonymous unset: allowed unless a password file is set. */
+  auth: { allowAnonymous?: boolean; passwordFile?: string; aclFile?: string };
   limits: {
     maxPacketSize: number;
     receiveMaximum: number;
@@ -123,6 +168,7 @@ export const DEFAULT_CONFIG: Config = {
     socketHighWaterMark: L.socketHighWaterMark,
     maxPendingPackets: L.maxPendingPackets,
   },
+  auth: {},
   session: { expiryMaxSeconds: 86_400 },
   queue: { maxMessages: L.maxQueuedMessages, policy: L.queuePolicy, maxInflight: L.maxInflight },
   sys: { enabled: true, intervalMs: 10_000 },

@@ -3,13 +3,14 @@ import { createBroker } from '@mq/broker';
 import { version } from '../package.json';
 import { parseArgs } from './args.js';
 import { addressUrl, isLoopback, tryItLines } from './banner.js';
-import { toBrokerOptions } from './broker-options.js';
+import { allowsAnonymous, toBrokerOptions } from './broker-options.js';
 import { logClientEvents } from './client-log.js';
 import { loadConfigFile } from './config-file.js';
 import type { Config } from './config-schema.js';
 import { readEnv } from './env.js';
 import { EXIT, StartupError } from './errors.js';
 import { createLogger, usePretty } from './logger.js';
+import { runPasswd } from './passwd.js';
 import { resolveConfig } from './resolve-config.js';
 import { exitOnSignals } from './shutdown.js';
 
@@ -47,6 +48,10 @@ function simCommand(): string {
 }
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  if (argv[0] === 'passwd') {
+    process.exitCode = await runPasswd(argv.slice(1), process);
+    return;
+  }
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(argv, env);
@@ -68,7 +73,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   if (loaded.file) logger.info({ file: loaded.file }, 'config file loaded');
   for (const warning of loaded.warnings) logger.warn(warning);
 
-  const broker = createBroker(toBrokerOptions(config, logger, VERSION));
+  let options: ReturnType<typeof toBrokerOptions>;
+  try {
+    options = toBrokerOptions(config, logger, VERSION);
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    logger.fatal({ err: error }, `cannot start: ${error.message}`);
+    process.stderr.write(`mq-broker: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+    return;
+  }
+  const broker = createBroker(options);
   logClientEvents(broker, logger);
   try {
     await broker.listen();
@@ -101,11 +116,19 @@ function announce(
       ? `$SYS topics every ${config.sys.intervalMs / 1000} s; in-memory store (nothing survives a restart)`
       : '$SYS topics off; in-memory store (nothing survives a restart)',
   );
-  logger.warn(
-    'anonymous access is allowed: any client that can reach the listeners may publish and subscribe',
+  const anonymous = allowsAnonymous(config);
+  const { passwordFile, aclFile } = config.auth;
+  logger.info(
+    { allowAnonymous: anonymous, passwordFile, aclFile },
+    `access: ${anonymous ? 'anonymous allowed' : 'credentials required'}${passwordFile ? `, passwords from ${passwordFile}` : ''}${aclFile ? `, ACL from ${aclFile}` : ''}`,
   );
+  if (anonymous) {
+    logger.warn(
+      'anonymous access is allowed: any client that can reach the listeners may publish and subscribe',
+    );
+  }
   const exposed = addresses.filter((a) => !isLoopback(a.host));
-  if (exposed.length > 0) {
+  if (anonymous && exposed.length > 0) {
     logger.warn(
       { hosts: [...new Set(exposed.map((a) => a.host))] },
       'listening beyond loopback without authentication: anyone on the network can use this broker',

@@ -1,4 +1,4 @@
-import { type Config, type ConfigFile, DEFAULT_CONFIG } from './config-schema.js';
+import { type Config, type ConfigFile, DEFAULT_CONFIG, TLS_DEFAULTS } from './config-schema.js';
 import type { Overrides } from './settings.js';
 
 /** Applies one layer over another, section by section; undefined means "not set here". */
@@ -12,11 +12,21 @@ function layer<T extends object>(base: T, top: Partial<T> | undefined): T {
 }
 
 function applyFile(base: Config, file: ConfigFile): Config {
+  const { mqtts, wss } = file.listeners ?? {};
+  const listeners: Config['listeners'] = {
+    mqtt: layer(base.listeners.mqtt, file.listeners?.mqtt),
+    ws: layer(base.listeners.ws, file.listeners?.ws),
+  };
+  // TLS listeners exist only when a file section names their certificate and key.
+  const baseMqtts = base.listeners.mqtts;
+  if (mqtts) listeners.mqtts = layer(baseMqtts ?? { ...TLS_DEFAULTS.mqtts, cert: '', key: '' }, mqtts);
+  else if (baseMqtts) listeners.mqtts = baseMqtts;
+  const baseWss = base.listeners.wss;
+  if (wss) listeners.wss = layer(baseWss ?? { ...TLS_DEFAULTS.wss, cert: '', key: '' }, wss);
+  else if (baseWss) listeners.wss = baseWss;
   return {
-    listeners: {
-      mqtt: layer(base.listeners.mqtt, file.listeners?.mqtt),
-      ws: layer(base.listeners.ws, file.listeners?.ws),
-    },
+    listeners,
+    auth: layer(base.auth, file.auth),
     limits: layer(base.limits, file.limits),
     session: layer(base.session, file.session),
     queue: layer(base.queue, file.queue),
@@ -32,16 +42,27 @@ export function overridesToFile(o: Overrides): ConfigFile {
       mqtt: { host: o.host, port: o.port },
       ws: { host: o.host, port: o.wsPort, path: o.wsPath },
     },
+    auth: { allowAnonymous: o.allowAnonymous, passwordFile: o.passwordFile, aclFile: o.aclFile },
     sys: { enabled: o.sys },
     log: { level: o.logLevel, format: o.logFormat },
   };
+}
+
+/** --host / MQ_HOST also moves the TLS listeners the file turned on. */
+function applyHost(config: Config, o: Overrides): Config {
+  if (o.host === undefined) return config;
+  const { mqtts, wss } = config.listeners;
+  const listeners = { ...config.listeners };
+  if (mqtts) listeners.mqtts = { ...mqtts, host: o.host };
+  if (wss) listeners.wss = { ...wss, host: o.host };
+  return { ...config, listeners };
 }
 
 /** Precedence, lowest first: defaults < config file < MQ_* environment variables < command-line flags. */
 export function resolveConfig(sources: { file?: ConfigFile; env?: Overrides; flags?: Overrides }): Config {
   let config = DEFAULT_CONFIG;
   if (sources.file) config = applyFile(config, sources.file);
-  if (sources.env) config = applyFile(config, overridesToFile(sources.env));
-  if (sources.flags) config = applyFile(config, overridesToFile(sources.flags));
+  if (sources.env) config = applyHost(applyFile(config, overridesToFile(sources.env)), sources.env);
+  if (sources.flags) config = applyHost(applyFile(config, overridesToFile(sources.flags)), sources.flags);
   return config;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  filePath,
   host,
   LOG_FORMATS,
   LOG_LEVELS,
@@ -21,6 +22,9 @@ export interface Overrides {
   logLevel?: LogLevel;
   logFormat?: LogFormat;
   sys?: boolean;
+  passwordFile?: string;
+  aclFile?: string;
+  allowAnonymous?: boolean;
 }
 
 type Kind = 'string' | 'integer' | 'boolean';
@@ -109,6 +113,34 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'boolean',
     schema: z.boolean({ error: 'true or false' }),
     description: 'do not publish $SYS/broker/... statistics (default: published)',
+  },
+  {
+    key: 'passwordFile',
+    flag: '--password-file <file>',
+    env: 'MQ_PASSWORD_FILE',
+    configPath: 'auth.passwordFile',
+    kind: 'string',
+    schema: filePath,
+    description: "user:hash lines from 'mq-broker passwd FILE USER'; clients must log in with them",
+  },
+  {
+    key: 'aclFile',
+    flag: '--acl-file <file>',
+    env: 'MQ_ACL_FILE',
+    configPath: 'auth.aclFile',
+    kind: 'string',
+    schema: filePath,
+    description: 'per-topic access rules (Mosquitto-style "user", "topic", "pattern" lines)',
+  },
+  {
+    key: 'allowAnonymous',
+    flag: '--allow-anonymous',
+    env: 'MQ_ALLOW_ANONYMOUS',
+    configPath: 'auth.allowAnonymous',
+    kind: 'boolean',
+    schema: z.boolean({ error: 'true or false' }),
+    description:
+      'refuse clients without credentials; --allow-anonymous allows them (default: allowed unless a password file is set)',
   },
 ];
 

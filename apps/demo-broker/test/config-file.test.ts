@@ -78,7 +78,7 @@ describe('loadConfigFile', () => {
       validateConfig('x.yaml', { queue: { policy: 'drop-all', maxInflight: 0 }, sys: { enabled: 'yes' } }),
     );
     expect(error.message.split('\n')).toEqual([
-      'x.yaml: queue.policy: expected one of "drop-oldest", "drop-new", got "drop-all"',
+      'x.yaml: queue.policy: expected one of "backpressure", "drop-oldest", "drop-new", got "drop-all"',
       'x.yaml: queue.maxInflight: expected an integer from 1 to 65535, got 0',
       'x.yaml: sys.enabled: expected true or false, got "yes"',
     ]);

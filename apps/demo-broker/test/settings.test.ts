@@ -129,7 +129,7 @@ describe('resolveConfig precedence: flags > MQ_* > file > defaults', () => {
     expect(config.listeners.mqtt).toEqual({ host: '10.0.0.1', port: 1002 });
     expect(config.listeners.ws).toEqual({ host: '127.0.0.1', port: 2001, path: '/file' });
     expect(config.log).toEqual({ level: 'warn', format: 'json' });
-    expect(config.queue).toEqual({ maxMessages: 5, policy: 'drop-oldest', maxInflight: 100 });
+    expect(config.queue).toEqual({ maxMessages: 5, policy: 'backpressure', maxInflight: 100 });
   });
 
   it('--host sets the host of both listeners', () => {
