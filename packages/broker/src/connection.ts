@@ -13,7 +13,8 @@ import { dispatch } from './handlers/index.js';
 import { KeepAlive } from './keepalive.js';
 import type { AcceptedTransport } from './listeners/types.js';
 import type { Delivery, Message } from './message.js';
-import { encodeDelivery } from './outgoing.js';
+import { deliveryTemplate, encodeDelivery, packetIdOffset } from './outgoing.js';
+import { OutputBatch } from './output-batch.js';
 import type { DeliveryTarget, Session } from './session.js';
 import { InboundAliases, type OutboundAliases } from './topic-alias.js';
 
@@ -75,8 +76,8 @@ export class Connection implements DeliveryTarget {
   readonly #keepAlive: KeepAlive;
   #connectTimer: NodeJS.Timeout | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
-  #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
+  /** Created on first write: an idle connection holds none. */
+  #out: OutputBatch | undefined;
   #flushScheduled = false;
   readonly #inbox = new Fifo<Packet>();
   #pumping = false;
@@ -145,14 +146,24 @@ export class Connection implements DeliveryTarget {
   }
 
   writeBytes(bytes: Uint8Array): void {
+    this.#queue(bytes, -1, 0, false);
+  }
+
+  /** Writes a 4-byte ack (PUBACK, PUBREC, PUBREL, PUBCOMP) with reason Success and no properties. */
+  writeAck(template: Uint8Array, packetId: number): void {
+    this.#queue(template, 2, packetId, false);
+  }
+
+  /** Queues bytes for this tick's write, with a packet id to patch into them (at patchAt >= 0). */
+  #queue(bytes: Uint8Array, patchAt: number, packetId: number, dup: boolean): void {
     if (this.state === 'closed') return;
-    this.#pending.push(bytes);
-    this.#pendingBytes += bytes.length;
+    if (this.#out === undefined) this.#out = new OutputBatch();
+    this.#out.push(bytes, patchAt, packetId, dup);
     this.ctx.stats.bytesSent += bytes.length;
     this.ctx.stats.messagesSent++;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      process.nextTick(() => this.#flush());
+      process.nextTick(flushConnection, this);
     }
   }
 
@@ -161,7 +172,7 @@ export class Connection implements DeliveryTarget {
   canWrite(): boolean {
     return (
       this.state === 'connected' &&
-      this.#stream.writableLength + this.#pendingBytes < this.ctx.options.limits.socketHighWaterMark
+      this.#stream.writableLength + (this.#out?.bytes ?? 0) < this.ctx.options.limits.socketHighWaterMark
     );
   }
 
@@ -170,17 +181,23 @@ export class Connection implements DeliveryTarget {
   }
 
   sendPublish(delivery: Delivery, packetId: number | undefined, dup: boolean): boolean {
-    const now = Date.now();
+    const version = this.protocolVersion;
+    const now = version === 5 && delivery.message.expiresAt !== undefined ? Date.now() : 0;
     // A resend must carry the topic name: aliases do not survive the original send's context.
     const alias = dup ? undefined : this.outboundAliases?.resolve(delivery.message.topic);
-    const bytes = encodeDelivery(delivery, this.protocolVersion, packetId, dup, alias, now);
+    // Without an alias the shared encoded form is queued as is and the packet id patched in at flush.
+    const bytes =
+      alias === undefined
+        ? deliveryTemplate(delivery, version, now)
+        : encodeDelivery(delivery, version, packetId, dup, alias, now);
     if (bytes.length > this.clientMaximumPacketSize) {
       if (alias?.sendTopic) this.outboundAliases?.forget(delivery.message.topic);
       this.ctx.stats.oversizeDropped++;
       return false;
     }
     this.ctx.stats.publishSent++;
-    this.writeBytes(bytes);
+    if (alias !== undefined || packetId === undefined) this.#queue(bytes, -1, 0, false);
+    else this.#queue(bytes, packetIdOffset(bytes), packetId, dup);
     return true;
   }
 
@@ -221,7 +238,7 @@ export class Connection implements DeliveryTarget {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.state = 'closing';
     this.#keepAlive.stop();
-    this.#flush();
+    this.flush();
     this.#stream.end();
     this.#closeTimer = setTimeout(() => this.destroy(), 2000);
     this.#closeTimer.unref();
@@ -254,10 +271,14 @@ export class Connection implements DeliveryTarget {
       this.#paused = true;
       this.#stream.pause();
     }
-    if (!this.#pumping) void this.#pump();
+    if (!this.#pumping) this.#pump();
   }
 
-  async #pump(): Promise<void> {
+  /**
+   * Handles queued packets in order. Handlers are synchronous except around async hooks: a returned
+   * promise suspends the loop, which continues when it settles (no promise per packet otherwise).
+   */
+  #pump(): void {
     this.#pumping = true;
     try {
       while (this.#inbox.length > 0) {
@@ -265,19 +286,33 @@ export class Connection implements DeliveryTarget {
           this.#inbox.clear();
           break;
         }
-        const packet = this.#inbox.shift()!;
-        const pending = dispatch(this, packet);
-        if (pending) await pending;
+        const pending = dispatch(this, this.#inbox.shift()!);
+        if (pending) {
+          pending.then(
+            () => this.#pump(),
+            (err: unknown) => this.#pumpFailed(err),
+          );
+          return;
+        }
       }
     } catch (err) {
-      this.#inbox.clear();
-      this.#fail(err);
-    } finally {
-      this.#pumping = false;
-      if (this.#paused && this.state !== 'closed') {
-        this.#paused = false;
-        if (!this.#held) this.#stream.resume();
-      }
+      this.#pumpFailed(err);
+      return;
+    }
+    this.#pumpDone();
+  }
+
+  #pumpFailed(err: unknown): void {
+    this.#inbox.clear();
+    this.#fail(err);
+    this.#pumpDone();
+  }
+
+  #pumpDone(): void {
+    this.#pumping = false;
+    if (this.#paused && this.state !== 'closed') {
+      this.#paused = false;
+      if (!this.#held) this.#stream.resume();
     }
   }
 
@@ -312,30 +347,26 @@ export class Connection implements DeliveryTarget {
     this.#keepAlive.stop();
     if (this.#connectTimer) clearTimeout(this.#connectTimer);
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#out = undefined;
     this.disconnectInfo ??= { by: 'network', reasonCode: ReasonCode.UnspecifiedError };
     this.ctx.connectionClosed(this);
     for (const resolve of this.#closedWaiters.splice(0)) resolve();
   }
 
-  #flush(): void {
+  flush(): void {
     this.#flushScheduled = false;
-    const pending = this.#pending;
-    if (pending.length === 0) return;
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    const bytes = this.#out?.take();
+    if (bytes === undefined) return;
     if (this.#stream.destroyed || this.#stream.writableEnded) return;
-    if (pending.length === 1) {
-      this.#stream.write(pending[0]);
-    } else {
-      this.#stream.cork();
-      for (const bytes of pending) this.#stream.write(bytes);
-      this.#stream.uncork();
-    }
+    this.#stream.write(bytes);
     // Messages held back only by our own not-yet-flushed bytes get no 'drain' event: resume them here.
     if (this.session?.queue.length && !this.#stream.writableNeedDrain) {
       setImmediate(() => this.session?.drain());
     }
   }
+}
+
+/** nextTick callback without a closure per tick. */
+function flushConnection(conn: Connection): void {
+  conn.flush();
 }

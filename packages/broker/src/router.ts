@@ -1,5 +1,5 @@
 import type { QoS } from '@mq/codec';
-import { SubscriptionIndex } from '@mq/topic-trie';
+import { type Subscription, SubscriptionIndex } from '@mq/topic-trie';
 import type { RouteBus } from './cluster.js';
 import type { Delivery, Message } from './message.js';
 import type { Persistence, StoredSubscription } from './persistence/types.js';
@@ -25,6 +25,11 @@ export class Router {
   readonly #persistence: Persistence;
   readonly #folds = new Map<string, Fold>();
   readonly #shared: Array<{ clientId: string; sub: StoredSubscription }> = [];
+  /** State of the message being matched, read by #visit (no closure per message). */
+  #message: Message | undefined;
+  #firstId: string | undefined;
+  #firstSub: StoredSubscription | undefined;
+  #multi = false;
 
   readonly #onDeliveryError: (err: unknown, clientId: string) => void;
   readonly #canRead: (clientId: string, sub: StoredSubscription, topic: string) => boolean;
@@ -71,50 +76,88 @@ export class Router {
 
   /** Delivers to the sessions of this node. */
   deliverLocal(message: Message): void {
+    // Saved so a delivery that publishes (a will, say) may route re-entrantly.
+    const outer = this.#message;
+    const outerFirstId = this.#firstId;
+    const outerFirstSub = this.#firstSub;
+    const outerMulti = this.#multi;
+    this.#message = message;
+    this.#firstId = undefined;
+    this.#firstSub = undefined;
+    this.#multi = false;
     const folds = this.#folds;
     const shared = this.#shared;
+    const sharedBefore = shared.length;
     try {
-      this.index.match(
-        message.topic,
-        (sub) => {
-          const clientId = sub.subscriberKey;
-          const value = sub.value;
-          // A filter wider than the client's read permission: each message is checked (ACL).
-          if (value.readCheck !== undefined && !this.#canRead(clientId, value, message.topic)) return;
-          if (sub.shareName !== undefined) {
-            shared.push({ clientId, sub: value });
-            return;
-          }
-          // No Local: not back to the publisher [MQTT-3.8.3-3].
-          if (value.noLocal && message.origin === clientId) return;
-          const fold = folds.get(clientId);
-          if (fold === undefined) {
-            folds.set(clientId, {
-              qos: value.qos,
-              retainAsPublished: value.retainAsPublished === true,
-              subscriptionIds: value.subscriptionId === undefined ? undefined : [value.subscriptionId],
-            });
-            return;
-          }
-          if (value.qos > fold.qos) fold.qos = value.qos;
-          if (value.retainAsPublished) fold.retainAsPublished = true;
-          if (value.subscriptionId !== undefined) {
-            if (fold.subscriptionIds === undefined) fold.subscriptionIds = [value.subscriptionId];
-            else fold.subscriptionIds.push(value.subscriptionId);
-          }
-        },
-        message.origin,
-      );
-      for (const [clientId, fold] of folds) {
-        this.#deliver(clientId, message, fold.qos, fold.retainAsPublished, fold.subscriptionIds);
+      this.index.match(message.topic, this.#visit, message.origin);
+      // Set by #visit during match (TypeScript cannot see that).
+      const firstId = this.#firstId as string | undefined;
+      const firstSub = this.#firstSub as StoredSubscription | undefined;
+      if (this.#multi as boolean) {
+        for (const [clientId, fold] of folds) {
+          this.#deliver(clientId, message, fold.qos, fold.retainAsPublished, fold.subscriptionIds);
+        }
+      } else if (firstId !== undefined && firstSub !== undefined) {
+        // One matching subscription (fan-in, pairs): no fold to build.
+        const ids = firstSub.subscriptionId === undefined ? undefined : [firstSub.subscriptionId];
+        this.#deliver(firstId, message, firstSub.qos, firstSub.retainAsPublished === true, ids);
       }
-      for (const { clientId, sub } of shared) {
+      for (let i = sharedBefore; i < shared.length; i++) {
+        const { clientId, sub } = shared[i]!;
         const ids = sub.subscriptionId === undefined ? undefined : [sub.subscriptionId];
         this.#deliver(clientId, message, sub.qos, sub.retainAsPublished === true, ids);
       }
     } finally {
-      folds.clear();
-      shared.length = 0;
+      if (this.#multi as boolean) folds.clear();
+      if (shared.length > sharedBefore) shared.length = sharedBefore;
+      this.#message = outer;
+      this.#firstId = outerFirstId;
+      this.#firstSub = outerFirstSub;
+      this.#multi = outerMulti;
+    }
+  }
+
+  /** The match visitor, created once: the message being routed is in #message. */
+  readonly #visit = (sub: Subscription<StoredSubscription>): void => {
+    const message = this.#message!;
+    const clientId = sub.subscriberKey;
+    const value = sub.value;
+    // A filter wider than the client's read permission: each message is checked (ACL).
+    if (value.readCheck !== undefined && !this.#canRead(clientId, value, message.topic)) return;
+    if (sub.shareName !== undefined) {
+      this.#shared.push({ clientId, sub: value });
+      return;
+    }
+    // No Local: not back to the publisher [MQTT-3.8.3-3].
+    if (value.noLocal && message.origin === clientId) return;
+    if (this.#firstId === undefined) {
+      this.#firstId = clientId;
+      this.#firstSub = value;
+      return;
+    }
+    if (!this.#multi) {
+      this.#multi = true;
+      this.#fold(this.#firstId, this.#firstSub!);
+    }
+    this.#fold(clientId, value);
+  };
+
+  /** Merges overlapping subscriptions of one subscriber: highest QoS, every subscription identifier. */
+  #fold(clientId: string, value: StoredSubscription): void {
+    const fold = this.#folds.get(clientId);
+    if (fold === undefined) {
+      this.#folds.set(clientId, {
+        qos: value.qos,
+        retainAsPublished: value.retainAsPublished === true,
+        subscriptionIds: value.subscriptionId === undefined ? undefined : [value.subscriptionId],
+      });
+      return;
+    }
+    if (value.qos > fold.qos) fold.qos = value.qos;
+    if (value.retainAsPublished) fold.retainAsPublished = true;
+    if (value.subscriptionId !== undefined) {
+      if (fold.subscriptionIds === undefined) fold.subscriptionIds = [value.subscriptionId];
+      else fold.subscriptionIds.push(value.subscriptionId);
     }
   }
 

@@ -8,6 +8,7 @@ import type {
   WillProperties,
 } from '@mq/codec';
 import { isWellFormedUtf8, ReasonCode } from '@mq/codec';
+import { ACK_TEMPLATES } from '../acks.js';
 import { type AuthVerdict, refusalCode, toVerdict } from '../auth.js';
 import type { Connection } from '../connection.js';
 import { BrokerProtocolError, protocolViolation } from '../errors.js';
@@ -19,7 +20,7 @@ import { isValidTopicName } from '../topic.js';
  * ids are remembered until PUBREL, so a resent PUBLISH is acknowledged again but not routed again
  * (exactly once [MQTT-4.3.3-10]).
  */
-export async function handlePublish(conn: Connection, packet: PublishPacket): Promise<void> {
+export function handlePublish(conn: Connection, packet: PublishPacket): void | Promise<void> {
   const { ctx } = conn;
   const session = conn.session!;
   ctx.stats.publishReceived++;
@@ -30,7 +31,7 @@ export async function handlePublish(conn: Connection, packet: PublishPacket): Pr
   const packetId = packet.packetId ?? 0;
   if (packet.qos === 2 && session.incomingQos2.has(packetId)) {
     // A resend of a message already received: acknowledge again, do not deliver twice.
-    conn.send({ type: 'pubrec', packetId });
+    conn.writeAck(ACK_TEMPLATES.pubrec, packetId);
     return;
   }
   if (packet.qos > 0 && conn.protocolVersion === 5) {
@@ -44,7 +45,17 @@ export async function handlePublish(conn: Connection, packet: PublishPacket): Pr
   }
   if (packet.qos > 0) conn.inboundUnacked++;
 
-  const refusal = checkPayloadFormat(conn, packet) ?? (await authorize(conn, packet, topic));
+  const badFormat = checkPayloadFormat(conn, packet);
+  // Without an authorizer the message is routed synchronously: no promise per PUBLISH.
+  if (badFormat === undefined && ctx.auth.authorizePublish !== undefined) {
+    return authorize(conn, packet, topic).then((verdict) => routeAndAck(conn, packet, topic, verdict));
+  }
+  routeAndAck(conn, packet, topic, badFormat ?? ALLOWED);
+}
+
+function routeAndAck(conn: Connection, packet: PublishPacket, topic: string, refusal: AuthVerdict): void {
+  const { ctx } = conn;
+  const packetId = packet.packetId ?? 0;
   // Clients may not inject $SYS messages; they are acknowledged and dropped, as Mosquitto does.
   const route = refusal.ok && !topic.startsWith('$SYS');
   if (route) {
@@ -54,11 +65,16 @@ export async function handlePublish(conn: Connection, packet: PublishPacket): Pr
   }
   if (packet.qos === 1) {
     conn.inboundUnacked = Math.max(0, conn.inboundUnacked - 1);
-    conn.send(ackPacket(conn, 'puback', packetId, refusal));
+    if (refusal.ok) conn.writeAck(ACK_TEMPLATES.puback, packetId);
+    else conn.send(ackPacket(conn, 'puback', packetId, refusal));
   } else if (packet.qos === 2) {
-    if (refusal.ok) session.addIncomingQos2(packetId);
-    else conn.inboundUnacked = Math.max(0, conn.inboundUnacked - 1);
-    conn.send(ackPacket(conn, 'pubrec', packetId, refusal));
+    if (refusal.ok) {
+      conn.session!.addIncomingQos2(packetId);
+      conn.writeAck(ACK_TEMPLATES.pubrec, packetId);
+    } else {
+      conn.inboundUnacked = Math.max(0, conn.inboundUnacked - 1);
+      conn.send(ackPacket(conn, 'pubrec', packetId, refusal));
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { type PubrecPacket, ReasonCode } from '@mq/codec';
+import { ACK_TEMPLATES } from '../acks.js';
 import type { Connection } from '../connection.js';
 
 /**
@@ -10,7 +11,7 @@ export function handlePubrec(conn: Connection, packet: PubrecPacket): void {
   const known = conn.session?.received(packet.packetId, failed) ?? false;
   if (failed) return;
   if (known || conn.protocolVersion < 5) {
-    conn.send({ type: 'pubrel', packetId: packet.packetId });
+    conn.writeAck(ACK_TEMPLATES.pubrel, packet.packetId);
   } else {
     conn.send({ type: 'pubrel', packetId: packet.packetId, reasonCode: ReasonCode.PacketIdentifierNotFound });
   }

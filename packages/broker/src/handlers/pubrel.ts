@@ -1,4 +1,5 @@
 import { type PubrelPacket, ReasonCode } from '@mq/codec';
+import { ACK_TEMPLATES } from '../acks.js';
 import type { Connection } from '../connection.js';
 
 /**
@@ -9,7 +10,7 @@ export function handlePubrel(conn: Connection, packet: PubrelPacket): void {
   const known = conn.session?.removeIncomingQos2(packet.packetId) ?? false;
   if (known) conn.inboundUnacked = Math.max(0, conn.inboundUnacked - 1);
   if (known || conn.protocolVersion < 5) {
-    conn.send({ type: 'pubcomp', packetId: packet.packetId });
+    conn.writeAck(ACK_TEMPLATES.pubcomp, packet.packetId);
   } else {
     conn.send({
       type: 'pubcomp',
