@@ -12,8 +12,8 @@ const specDir = join(root, '..', 'shared', 'spec');
 const docPath = join(root, 'docs', 'conformance.md');
 
 const CLIENT = 'Binds the Client only.';
-const NO_AUTH =
-  'Does not apply: the broker offers no enhanced authentication, so it never sends AUTH (a CONNECT with an Authentication Method gets CONNACK 0x8C).';
+const AUTH_PROPS =
+  'The broker puts no Reason String or User Properties in the AUTH packets it sends (only the method and the data the method returns).';
 const NO_ACK_PROPS =
   'The broker puts no Reason String or User Properties in this packet; `Connection.send` would drop them anyway if the packet exceeded the client Maximum Packet Size (tested for CONNACK, PUBACK, PUBREC and DISCONNECT).';
 
@@ -63,7 +63,7 @@ MQTT-3.1.2-26 topic-alias
 MQTT-3.1.2-27 topic-alias
 MQTT-3.1.2-28 v5-properties
 MQTT-3.1.2-29 v5-properties
-MQTT-3.1.2-30 - ${CLIENT} The broker accepts no Authentication Method (MQTT-4.12.0-1).
+MQTT-3.1.2-30 enhanced-auth
 MQTT-3.1.3-1 connect
 MQTT-3.1.3-2 connect
 MQTT-3.1.3-3 connect
@@ -204,9 +204,9 @@ MQTT-3.14.4-1 connect
 MQTT-3.14.4-2 connect
 MQTT-3.14.4-3 will
 MQTT-3.15.1-1 malformed
-MQTT-3.15.2-1 - ${NO_AUTH}
-MQTT-3.15.2-2 - ${NO_AUTH}
-MQTT-3.15.2-3 - ${NO_AUTH}
+MQTT-3.15.2-1 enhanced-auth
+MQTT-3.15.2-2 - ${AUTH_PROPS}
+MQTT-3.15.2-3 - ${AUTH_PROPS}
 MQTT-4.1.0-1 session
 MQTT-4.1.0-2 session
 MQTT-4.2.0-1 websocket
@@ -257,14 +257,14 @@ MQTT-4.9.0-1 v5-properties
 MQTT-4.9.0-2 v5-properties
 MQTT-4.9.0-3 v5-properties
 MQTT-4.12.0-1 connect
-MQTT-4.12.0-2 - ${NO_AUTH}
-MQTT-4.12.0-3 - ${NO_AUTH}
-MQTT-4.12.0-4 - ${NO_AUTH}
-MQTT-4.12.0-5 - ${NO_AUTH}
+MQTT-4.12.0-2 enhanced-auth#@mq/client
+MQTT-4.12.0-3 - ${CLIENT} The broker takes the client's AUTH 0x18 replies (enhanced-auth.test.ts).
+MQTT-4.12.0-4 enhanced-auth
+MQTT-4.12.0-5 enhanced-auth#CONNACK carries the method
 MQTT-4.12.0-6 v5-properties
 MQTT-4.12.0-7 malformed
-MQTT-4.12.1-1 - ${NO_AUTH}
-MQTT-4.12.1-2 - ${NO_AUTH}
+MQTT-4.12.1-1 enhanced-auth
+MQTT-4.12.1-2 enhanced-auth
 MQTT-4.13.1-1 connect
 MQTT-4.13.2-1 malformed
 MQTT-6.0.0-1 websocket

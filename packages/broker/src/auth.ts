@@ -70,6 +70,36 @@ export interface AuthHooks {
    * (a wildcard wider than the client's read permission); false drops the message for this client.
    */
   authorizeDelivery?(ctx: DeliveryContext): boolean;
+  /**
+   * MQTT 5 enhanced authentication, by Authentication Method name. A CONNECT naming a method that is not
+   * here gets CONNACK 0x8C. A client that completes one of these is authenticated: `authenticate` is not
+   * called for it.
+   */
+  methods?: Record<string, AuthMethod>;
+}
+
+/** One step of an enhanced authentication exchange, as the method sees it. */
+export interface AuthStepContext extends ClientInfo {
+  method: string;
+  /** Authentication Data of the CONNECT, the AUTH 0x19 (re-authentication) or the AUTH 0x18 reply. */
+  data?: Uint8Array;
+  /** True for a re-authentication on a live connection (AUTH 0x19). */
+  reauthenticate: boolean;
+  /** 0 for the first step of an exchange, then 1, 2, ... */
+  step: number;
+  /** Kept for the whole exchange: the method's own state (a nonce, say). */
+  exchange: Record<string, unknown>;
+}
+
+/** What a step decides: another challenge (AUTH 0x18), success (with optional final data), or refusal. */
+export type AuthStepResult =
+  | { continue: Uint8Array }
+  | { ok: true; data?: Uint8Array }
+  | { ok: false; reasonCode?: number; reasonString?: string };
+
+/** A challenge/response method such as SCRAM: called for each step of an exchange, may be async. */
+export interface AuthMethod {
+  step(ctx: AuthStepContext): AuthStepResult | Promise<AuthStepResult>;
 }
 
 export const allow = (): AuthVerdict => ({ ok: true });

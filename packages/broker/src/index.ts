@@ -1,4 +1,12 @@
-export type { AuthenticateContext, DeliveryContext, PublishContext, SubscribeContext } from './auth.js';
+export type {
+  AuthenticateContext,
+  AuthMethod,
+  AuthStepContext,
+  AuthStepResult,
+  DeliveryContext,
+  PublishContext,
+  SubscribeContext,
+} from './auth.js';
 export { type AuthAnswer, type AuthHooks, type AuthVerdict, allow, type ClientInfo, deny } from './auth.js';
 export { Broker, type BrokerEvents, createBroker } from './broker.js';
 export { LocalRouteBus, type RouteBus } from './cluster.js';

@@ -6,11 +6,12 @@ import {
   ConnectReturnCode,
   ReasonCode,
 } from '@mq/codec';
-import { refusalCode, toVerdict } from '../auth.js';
+import { type AuthStepResult, refusalCode, toVerdict } from '../auth.js';
 import type { Connection } from '../connection.js';
 import { NEVER_EXPIRES } from '../session.js';
 import { isValidTopicName } from '../topic.js';
 import { InboundAliases, OutboundAliases } from '../topic-alias.js';
+import { awaitReply, type PendingExchange, rememberMethod, runStep } from './auth.js';
 import { toMessage } from './publish.js';
 
 /** State carried through the CONNECT steps. */
@@ -26,6 +27,8 @@ interface ConnectFlow {
   sessionExpiry: number;
   sessionExpiryChanged: boolean;
   sessionPresent: boolean;
+  /** Set once an enhanced authentication method accepted the client [MQTT-4.12.0-5]. */
+  enhancedAuth?: { method: string; data?: Uint8Array };
 }
 
 /** A step returns false after it has refused the connection. */
@@ -63,10 +66,14 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
     sessionExpiryChanged: false,
     sessionPresent: false,
   };
-  for (const step of connectSteps) {
-    const pending = step(flow);
+  await runSteps(flow, 0);
+}
+
+async function runSteps(flow: ConnectFlow, from: number): Promise<void> {
+  for (let i = from; i < connectSteps.length; i++) {
+    const pending = connectSteps[i]!(flow);
     const ok = typeof pending === 'boolean' ? pending : await pending;
-    if (!ok || conn.state !== 'awaiting-connect') return;
+    if (!ok || flow.conn.state !== 'awaiting-connect') return;
   }
 }
 
@@ -147,10 +154,46 @@ function checkWill(flow: ConnectFlow): boolean {
   return true;
 }
 
-/** Enhanced authentication is not offered [MQTT-4.12.0-1]. */
-function checkAuthMethod(flow: ConnectFlow): boolean {
-  if (flow.packet.properties?.authenticationMethod === undefined) return true;
-  return refuse(flow, ReasonCode.BadAuthenticationMethod, 'enhanced authentication is not supported');
+/**
+ * Enhanced authentication: a method the broker does not offer gets 0x8C [MQTT-4.12.0-1]; otherwise its
+ * first step runs on the CONNECT's Authentication Data. A challenge (AUTH 0x18) pauses the CONNECT flow
+ * until the client replies (handlers/auth.ts); success carries on, failure refuses [MQTT-4.12.0-4].
+ */
+async function checkAuthMethod(flow: ConnectFlow): Promise<boolean> {
+  const { conn, packet } = flow;
+  const method = packet.properties?.authenticationMethod;
+  if (method === undefined) return true;
+  const handler = conn.ctx.auth.methods?.[method];
+  if (!handler) return refuse(flow, ReasonCode.BadAuthenticationMethod, 'unsupported authentication method');
+  // The method sees who is connecting before the session is attached.
+  conn.clientId = flow.clientId;
+  conn.username = flow.username;
+  const exchange: PendingExchange = { method, handler, exchange: {}, reauthenticate: false, step: 0 };
+  exchange.finish = async (result) => {
+    if (accepted(flow, method, result)) await runSteps(flow, connectSteps.indexOf(checkAuthMethod) + 1);
+  };
+  const result = await runStep(conn, exchange, packet.properties?.authenticationData);
+  if (conn.state !== 'awaiting-connect') return false;
+  if ('continue' in result) {
+    awaitReply(conn, exchange, result.continue);
+    return false;
+  }
+  return accepted(flow, method, result);
+}
+
+/** The end of an exchange in the CONNECT phase: remembered for CONNACK, or refused. */
+function accepted(flow: ConnectFlow, method: string, result: AuthStepResult): boolean {
+  if ('continue' in result) return false;
+  if (!result.ok) {
+    return refuse(
+      flow,
+      refusalCode(result.reasonCode ?? ReasonCode.NotAuthorized, 'connack'),
+      result.reasonString,
+    );
+  }
+  flow.enhancedAuth = result.data === undefined ? { method } : { method, data: result.data };
+  rememberMethod(flow.conn, method);
+  return true;
 }
 
 /**
@@ -171,7 +214,8 @@ function checkCertificate(flow: ConnectFlow): boolean {
 async function authenticate(flow: ConnectFlow): Promise<boolean> {
   const { conn, packet } = flow;
   const hook = conn.ctx.auth.authenticate;
-  if (!hook) return true;
+  // A completed enhanced authentication is the client's authentication.
+  if (!hook || flow.enhancedAuth) return true;
   const certificate = conn.transport.certificate;
   const ctx = {
     clientId: flow.clientId,
@@ -283,6 +327,11 @@ function sendConnack(flow: ConnectFlow): boolean {
       sharedSubscriptionAvailable: true,
     };
     if (flow.assignedClientId) props.assignedClientIdentifier = flow.clientId;
+    // The method of the CONNECT, with any final data [MQTT-4.12.0-5].
+    if (flow.enhancedAuth) {
+      props.authenticationMethod = flow.enhancedAuth.method;
+      if (flow.enhancedAuth.data) props.authenticationData = flow.enhancedAuth.data;
+    }
     if (flow.serverKeepAlive) props.serverKeepAlive = flow.keepAlive;
     if (flow.sessionExpiryChanged) props.sessionExpiryInterval = flow.sessionExpiry;
     // Only when asked for [MQTT-3.1.2-28].

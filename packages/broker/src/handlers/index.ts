@@ -1,7 +1,7 @@
 import type { Packet } from '@mq/codec';
 import type { Connection } from '../connection.js';
 import { protocolViolation } from '../errors.js';
-import { handleAuth } from './auth.js';
+import { handleAuth, hasPendingExchange } from './auth.js';
 import { handleConnect } from './connect.js';
 import { handleDisconnect } from './disconnect.js';
 import { handlePingreq } from './pingreq.js';
@@ -19,7 +19,12 @@ import { handleUnsubscribe } from './unsubscribe.js';
  */
 export function dispatch(conn: Connection, packet: Packet): void | Promise<void> {
   if (conn.state === 'awaiting-connect') {
-    // The first packet must be CONNECT [MQTT-3.1.0-1]; nothing else is processed before it [MQTT-3.1.4-5].
+    // The first packet must be CONNECT [MQTT-3.1.0-1]; nothing else is processed before it [MQTT-3.1.4-5],
+    // except the AUTH replies of an enhanced authentication exchange [MQTT-3.1.2-30].
+    if (hasPendingExchange(conn)) {
+      if (packet.type === 'auth') return handleAuth(conn, packet);
+      throw protocolViolation(`${packet.type} during enhanced authentication`);
+    }
     if (packet.type !== 'connect') throw protocolViolation(`${packet.type} before CONNECT`);
     return handleConnect(conn, packet);
   }
