@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { ReasonCode } from '@mq/codec';
+import { Admission, admissionRefusals } from './admission.js';
 import type { AuthHooks, ClientInfo } from './auth.js';
 import { Backpressure } from './backpressure.js';
 import { LocalRouteBus, type RouteBus } from './cluster.js';
@@ -63,6 +64,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   readonly #factories: ListenerFactories;
   readonly #sys: SysPublisher;
   readonly #all = new Set<Connection>();
+  readonly #admission: Admission;
   readonly #backpressure = new Backpressure<Session>();
   /**
    * Holds a publisher back only if that cannot deadlock: not for its own session, and not while its own
@@ -100,6 +102,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
       this.logger.error({ err, operation }, 'persistence write failed'),
     );
     this.auth = options.auth ?? {};
+    this.#admission = new Admission(this.options.limits);
     this.#bus = options.routeBus ?? new LocalRouteBus();
     this.#factories = { ...builtinListenerFactories, ...options.listenerFactories };
     for (const l of this.options.listeners) {
@@ -195,6 +198,8 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     }
     const conn = new Connection(transport, this);
     this.#all.add(conn);
+    const refusal = this.#admission.admit(transport.remoteAddress, this.#all.size);
+    if (refusal !== undefined) admissionRefusals.set(conn, refusal);
   }
 
   // --- BrokerContext ----------------------------------------------------------------------------
@@ -253,7 +258,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   }
 
   connectionClosed(conn: Connection): void {
-    this.#all.delete(conn);
+    if (this.#all.delete(conn)) this.#admission.release(conn.remoteAddress);
     this.#backpressure.releasePublisher(conn);
     const wasRegistered = conn.registered && !conn.detached;
     this.detach(conn);

@@ -45,6 +45,18 @@ export interface BrokerLimits {
   maxPendingPackets: number;
   /** Refuse (0x99) v5 PUBLISHes whose Payload Format Indicator says UTF-8 but whose payload is not. Default true. */
   checkPayloadFormat: boolean;
+  /** Open connections in total; more are refused at CONNECT with 0x97 Quota exceeded (3.1.1: code 3). Default 0 (no cap). */
+  maxConnections: number;
+  /** Open connections from one IP address; more are refused like maxConnections. Default 0 (no cap). */
+  maxConnectionsPerIp: number;
+  /** New connections one IP address may open per connectRateIntervalMs; more get 0x9F Connection rate exceeded (3.1.1: code 3). Default 0 (no cap). */
+  connectRatePerIp: number;
+  /** Window of connectRatePerIp. Default 1000 ms. */
+  connectRateIntervalMs: number;
+  /** PUBLISH packets one client may send per publishRateIntervalMs; more: DISCONNECT 0x96 Message rate too high (3.1.1: closed). Default 0 (no cap). */
+  maxPublishRate: number;
+  /** Window of maxPublishRate. Default 1000 ms. */
+  publishRateIntervalMs: number;
 }
 
 export interface SysOptions {
@@ -104,6 +116,12 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   socketHighWaterMark: 1024 * 1024,
   maxPendingPackets: 1000,
   checkPayloadFormat: true,
+  maxConnections: 0,
+  maxConnectionsPerIp: 0,
+  connectRatePerIp: 0,
+  connectRateIntervalMs: 1000,
+  maxPublishRate: 0,
+  publishRateIntervalMs: 1000,
 };
 
 export const BROKER_VERSION = '0.1.0';

@@ -6,6 +6,7 @@ import {
   ConnectReturnCode,
   ReasonCode,
 } from '@mq/codec';
+import { admissionRefusals } from '../admission.js';
 import { type AuthStepResult, refusalCode, toVerdict } from '../auth.js';
 import type { Connection } from '../connection.js';
 import { NEVER_EXPIRES } from '../session.js';
@@ -36,6 +37,7 @@ type ConnectStep = (flow: ConnectFlow) => boolean | Promise<boolean>;
 
 /** The CONNECT flow, in order. */
 const connectSteps: readonly ConnectStep[] = [
+  checkAdmission,
   checkClientId,
   negotiateKeepAlive,
   negotiateSessionExpiry,
@@ -87,6 +89,8 @@ const V3_RETURN_CODE: Readonly<Record<number, number>> = {
   [ReasonCode.BadAuthenticationMethod]: ConnectReturnCode.NotAuthorized,
   [ReasonCode.ServerUnavailable]: ConnectReturnCode.ServerUnavailable,
   [ReasonCode.ServerBusy]: ConnectReturnCode.ServerUnavailable,
+  [ReasonCode.QuotaExceeded]: ConnectReturnCode.ServerUnavailable,
+  [ReasonCode.ConnectionRateExceeded]: ConnectReturnCode.ServerUnavailable,
 };
 
 /** Refuses with CONNACK (session present 0 [MQTT-3.2.2-6]) and closes [MQTT-3.2.2-7]. */
@@ -102,6 +106,17 @@ function refuse(flow: ConnectFlow, reasonCode: number, reasonString?: string): f
   conn.disconnectInfo = { by: 'server', reasonCode };
   conn.end();
   return false;
+}
+
+/** Connection caps and the per-IP connect rate, decided when the socket was accepted (admission.ts). */
+function checkAdmission(flow: ConnectFlow): boolean {
+  const refusal = admissionRefusals.get(flow.conn);
+  if (refusal === undefined) return true;
+  return refuse(
+    flow,
+    refusal,
+    refusal === ReasonCode.ConnectionRateExceeded ? 'connection rate exceeded' : 'too many connections',
+  );
 }
 
 /**

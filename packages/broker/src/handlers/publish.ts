@@ -13,6 +13,7 @@ import { type AuthVerdict, refusalCode, toVerdict } from '../auth.js';
 import type { Connection } from '../connection.js';
 import { BrokerProtocolError, protocolViolation } from '../errors.js';
 import type { Message } from '../message.js';
+import { WindowCounter } from '../rate-limit.js';
 import { isValidTopicName } from '../topic.js';
 
 /**
@@ -24,6 +25,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void | P
   const { ctx } = conn;
   const session = conn.session!;
   ctx.stats.publishReceived++;
+  checkPublishRate(conn);
   const topic = resolveTopic(conn, packet);
   if (packet.properties?.subscriptionIdentifiers !== undefined) {
     throw protocolViolation('PUBLISH from a client must not carry a Subscription Identifier');
@@ -75,6 +77,30 @@ function routeAndAck(conn: Connection, packet: PublishPacket, topic: string, ref
       conn.inboundUnacked = Math.max(0, conn.inboundUnacked - 1);
       conn.send(ackPacket(conn, 'pubrec', packetId, refusal));
     }
+  }
+}
+
+/** Per-connection publish windows (limits.maxPublishRate). */
+const publishRates = new WeakMap<Connection, WindowCounter>();
+
+/**
+ * One client flooding PUBLISH must not starve the others: past maxPublishRate per window the connection
+ * is closed with DISCONNECT 0x96 Message rate too high (3.1.1: closed).
+ */
+function checkPublishRate(conn: Connection): void {
+  const { maxPublishRate, publishRateIntervalMs } = conn.ctx.options.limits;
+  if (maxPublishRate <= 0) return;
+  let counter = publishRates.get(conn);
+  if (!counter) {
+    counter = new WindowCounter(maxPublishRate, publishRateIntervalMs);
+    publishRates.set(conn, counter);
+  }
+  if (!counter.take()) {
+    throw new BrokerProtocolError(
+      'MESSAGE_RATE_TOO_HIGH',
+      ReasonCode.MessageRateTooHigh,
+      'publish rate above the server limit',
+    );
   }
 }
 
