@@ -70,6 +70,12 @@ export const configFileSchema = z.strictObject(
       maxTopicLevels: intIn(1, MAX).optional(),
       socketHighWaterMark: intIn(1024, MAX).optional(),
       maxPendingPackets: intIn(1, MAX).optional(),
+      maxConnections: intIn(0, MAX).optional(),
+      maxConnectionsPerIp: intIn(0, MAX).optional(),
+      connectRatePerIp: intIn(0, MAX).optional(),
+      connectRateIntervalMs: intIn(1, MAX).optional(),
+      maxPublishRate: intIn(0, MAX).optional(),
+      publishRateIntervalMs: intIn(1, MAX).optional(),
     }),
     session: mapping({
       expiryMaxSeconds: intIn(0, 4_294_967_295).optional(),
@@ -138,6 +144,12 @@ export interface Config {
     maxTopicLevels: number;
     socketHighWaterMark: number;
     maxPendingPackets: number;
+    maxConnections: number;
+    maxConnectionsPerIp: number;
+    connectRatePerIp: number;
+    connectRateIntervalMs: number;
+    maxPublishRate: number;
+    publishRateIntervalMs: number;
   };
   session: { expiryMaxSeconds: number };
   queue: { maxMessages: number; policy: QueuePolicy; maxInflight: number };
@@ -167,6 +179,12 @@ export const DEFAULT_CONFIG: Config = {
     maxTopicLevels: L.maxTopicLevels,
     socketHighWaterMark: L.socketHighWaterMark,
     maxPendingPackets: L.maxPendingPackets,
+    maxConnections: L.maxConnections,
+    maxConnectionsPerIp: L.maxConnectionsPerIp,
+    connectRatePerIp: L.connectRatePerIp,
+    connectRateIntervalMs: L.connectRateIntervalMs,
+    maxPublishRate: L.maxPublishRate,
+    publishRateIntervalMs: L.publishRateIntervalMs,
   },
   auth: {},
   session: { expiryMaxSeconds: 86_400 },

@@ -208,6 +208,21 @@ describe('mq-broker with TLS, a password file and an ACL', () => {
     },
   );
 
+  it('applies connection limits from the config file', async () => {
+    const file = join(dir, 'limits.yaml');
+    writeFileSync(file, 'limits:\n  maxConnectionsPerIp: 1\n');
+    broker = await startBroker(['--config', file, '--port', '0', '--ws-port', '0']);
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const options = { reconnectPeriod: 0, protocolVersion: 5 } as const;
+    const first = await mqtt.connectAsync(url, options);
+    const second = await mqtt.connectAsync(url, options).then(
+      (c) => c.endAsync().then(() => 0),
+      (err: { code?: number }) => err.code,
+    );
+    expect(second).toBe(0x97);
+    await first.endAsync();
+  });
+
   it('warns about anonymous access only when it is allowed', async () => {
     broker = await startBroker(['--port', '0', '--ws-port', '0', '--allow-anonymous']);
     expect(broker.logs.some((l) => l.msg.startsWith('anonymous access is allowed'))).toBe(true);
