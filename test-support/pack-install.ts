@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,8 @@ export interface PackedInstall {
   require(code: string): string;
   /** Runs an ES module snippet in the install folder and returns its trimmed stdout. */
   import(code: string): string;
+  /** The same without blocking this process, for snippets that talk to a server running in the test. */
+  run(kind: 'commonjs' | 'module', code: string): Promise<string>;
   dispose(): void;
 }
 
@@ -42,6 +44,15 @@ export function installPackedPackages(packageDirs: string[]): PackedInstall {
     dir: app,
     require: (code) => node(['--input-type=commonjs', '-e', code]),
     import: (code) => node(['--input-type=module', '-e', code]),
+    run: (kind, code) =>
+      new Promise((resolvePromise, reject) => {
+        execFile(
+          'node',
+          [`--input-type=${kind}`, '-e', code],
+          { cwd: app, encoding: 'utf8' },
+          (error, stdout) => (error ? reject(error) : resolvePromise(stdout.trim())),
+        );
+      }),
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
