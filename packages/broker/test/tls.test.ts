@@ -9,6 +9,7 @@ import {
   type BrokerOptions,
   type ClientInfo,
   createBroker,
+  createSecurity,
   type TlsSettings,
 } from '../src/index.js';
 import { collectMessages, endClient, mqttConnect } from './harness.js';
@@ -143,6 +144,44 @@ describe('client certificate authentication', () => {
     const [address] = await start({ listeners: [{ type: 'tls', port: 0, tls: certTls }] });
     const attempt = tlsClient(address!.port, { cert: read('rogue.crt'), key: read('rogue.key') });
     expect(await refusal(attempt)).toBe(5);
+  });
+
+  it('counts a valid certificate as credentials for createSecurity with allowAnonymous false', async () => {
+    const seen: Array<string | undefined> = [];
+    const security = createSecurity({ allowAnonymous: false });
+    const [address] = await start({
+      listeners: [{ type: 'tls', port: 0, tls: { ...certTls, useIdentityAsUsername: false } }],
+      auth: {
+        authenticate: (ctx) => {
+          seen.push(ctx.certificate?.identity);
+          return security.authenticate!(ctx);
+        },
+      },
+    });
+    const client = await tlsClient(address!.port, { cert: read('client.crt'), key: read('client.key') });
+    expect(seen).toEqual(['alice']);
+    await endClient(client);
+  });
+
+  it('reads the client certificate on wss listeners too', async () => {
+    const [address] = await start({ listeners: [{ type: 'wss', port: 0, tls: certTls }] });
+    const connected = new Promise<ClientInfo>((resolve) => broker!.once('client', resolve));
+    const client = await mqttConnect(address!.port, {
+      protocol: 'wss',
+      path: '/mqtt',
+      ca: read('ca.crt'),
+      cert: read('client.crt'),
+      key: read('client.key'),
+    });
+    expect(await connected).toMatchObject({ username: 'alice', listener: 'wss' });
+    await endClient(client);
+    const refused = mqttConnect(address!.port, {
+      protocol: 'wss',
+      path: '/mqtt',
+      ca: read('ca.crt'),
+      protocolVersion: 5,
+    });
+    expect(await refusal(refused)).toBe(0x87);
   });
 
   it('fails the handshake of a client without a certificate when rejectUnauthorized stays on', async () => {
