@@ -11,16 +11,17 @@ const PRECEDENCE_HELP = `
 Every option can also be set with its MQ_* environment variable or in the config file.
 Precedence: command-line flags > MQ_* environment variables > config file > defaults.
 
-  flag           variable        config file key
+  flag              variable            config file key
 ${SETTINGS.map(
   (s) =>
     `  ${s.flag
       .replace(/^-\w, /, '')
       .split(' ')[0]
-      ?.padEnd(14)} ${s.env.padEnd(15)} ${s.configPath}`,
+      ?.padEnd(17)} ${s.env.padEnd(19)} ${s.configPath}`,
 ).join('\n')}
 
-Limits, session, queue and $SYS settings are set in the config file only; see mq-broker.example.yaml.
+Limits, session, queue, $SYS and TLS listener (mqtts, wss) settings are set in the config file only;
+see mq-broker.example.yaml.
 
 Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 1 bad config file or start-up failure, 2 bad flag or variable.
 
@@ -28,6 +29,8 @@ Examples:
   mq-broker                                  # 127.0.0.1:1883 (MQTT) and 127.0.0.1:8083/mqtt (WebSocket)
   mq-broker --host 0.0.0.0 --ws-port 0       # all interfaces, no WebSocket
   MQ_PORT=1884 mq-broker --config mq-broker.yaml
+  mq-broker passwd passwords alice           # add a user (password prompted, or read from stdin)
+  mq-broker --password-file passwords --acl-file acl
 `;
 
 function buildProgram(version: string): Command {
