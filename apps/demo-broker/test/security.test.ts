@@ -208,6 +208,33 @@ describe('mq-broker with TLS, a password file and an ACL', () => {
     },
   );
 
+  it('authenticates by client certificate on mqtts and serves wss', async () => {
+    const file = tlsConfig(`    ca: ${ca}
+    requestCert: true
+    useIdentityAsUsername: true
+  wss:
+    port: 0
+    cert: ${join(tlsDir, 'server.crt')}
+    key: ${join(tlsDir, 'server.key')}
+`);
+    broker = await startBroker(['--config', file, '--port', '0', '--ws-port', '0', '--no-allow-anonymous']);
+    const port = tlsPort(broker);
+    const wssLine = broker.logs.find((l) => l.listener === 'wss');
+    expect(wssLine?.msg).toMatch(/^listening on wss:\/\/127\.0\.0\.1:\d+\/mqtt$/);
+    const options = { ca: readFileSync(ca), reconnectPeriod: 0, protocolVersion: 5 } as const;
+    const withCert = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
+      ...options,
+      cert: readFileSync(join(tlsDir, 'client.crt')),
+      key: readFileSync(join(tlsDir, 'client.key')),
+    });
+    await withCert.endAsync();
+    const withoutCert = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, options).then(
+      (c) => c.endAsync().then(() => 0),
+      (err: { code?: number }) => err.code,
+    );
+    expect(withoutCert).toBe(0x87);
+  });
+
   it('applies connection limits from the config file', async () => {
     const file = join(dir, 'limits.yaml');
     writeFileSync(file, 'limits:\n  maxConnectionsPerIp: 1\n');
