@@ -13,6 +13,13 @@ describe('password file', () => {
     expect(await verifyPassword('', a)).toBe(false);
   });
 
+  it('takes a lower scrypt cost, stored in the hash, and refuses a cost that is not a power of two', async () => {
+    const cheap = await hashPassword('pw', { cost: 1024 });
+    expect(cheap).toMatch(/^\$scrypt\$1024\$8\$1\$/);
+    expect(await verifyPassword('pw', cheap)).toBe(true);
+    await expect(hashPassword('pw', { cost: 1000 })).rejects.toThrow(RangeError);
+  });
+
   it('refuses malformed hashes instead of accepting them', async () => {
     expect(await verifyPassword('x', 'plain-text')).toBe(false);
     expect(await verifyPassword('x', '$scrypt$16384$8$1$c2FsdA==$')).toBe(false);

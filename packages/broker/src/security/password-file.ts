@@ -34,10 +34,18 @@ function derive(
   );
 }
 
-/** Hashes a password for a password file line. */
-export async function hashPassword(password: string): Promise<string> {
+/**
+ * Hashes a password for a password file line. `cost` is scrypt's N (a power of two, default 16384, about
+ * 40 ms per check here); every CONNECT with a password pays one check, so brokers facing reconnect storms
+ * of many devices may choose a lower one. The cost is stored in the hash, so files may mix costs.
+ */
+export async function hashPassword(password: string, options: { cost?: number } = {}): Promise<string> {
   const salt = randomBytes(16);
-  const { N, r, p } = DEFAULT_COST;
+  const { r, p } = DEFAULT_COST;
+  const N = options.cost ?? DEFAULT_COST.N;
+  if (!Number.isInteger(N) || N < 2 || N > 2 ** 20 || (N & (N - 1)) !== 0) {
+    throw new RangeError('cost must be a power of two from 2 to 2^20');
+  }
   const key = await derive(password, salt, N, r, p, KEY_LENGTH);
   return `${PREFIX}${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
