@@ -252,6 +252,32 @@ describe('ACL authorization', () => {
     await endClient(bob);
   });
 
+  it('does not hand a persistent session to another username', async () => {
+    const s = await start(aclOptions());
+    const session = {
+      clientId: 'shared-id',
+      protocolVersion: 5 as const,
+      cleanStart: false,
+      properties: { sessionExpiryInterval: 600 },
+    };
+    const first = await rawConnect(s.port, { ...session, ...creds('bob', 'bob-pw') });
+    first.client.send({
+      type: 'subscribe',
+      packetId: 1,
+      subscriptions: [{ topicFilter: 'secret/#', qos: 1 }],
+    });
+    expect(await first.client.nextPacket()).toMatchObject({ type: 'suback', reasonCodes: [1] });
+    first.client.send({ type: 'disconnect', reasonCode: 0 });
+    await first.client.closed();
+    const sameUser = await rawConnect(s.port, { ...session, ...creds('bob', 'bob-pw') });
+    expect(sameUser.connack).toMatchObject({ reasonCode: 0, sessionPresent: true });
+    sameUser.client.send({ type: 'disconnect', reasonCode: 0 });
+    await sameUser.client.closed();
+    const other = await rawConnect(s.port, { ...session, ...creds('alice', 'alice-pw') });
+    expect(other.connack).toMatchObject({ reasonCode: 0, sessionPresent: false });
+    expect(s.broker.sessions.get('shared-id')?.subscriptions.size).toBe(0);
+  });
+
   it('refuses a will the client may not publish', async () => {
     const s = await start(aclOptions());
     const { connack } = await rawConnect(s.port, {

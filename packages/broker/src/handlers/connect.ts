@@ -9,7 +9,7 @@ import {
 import { admissionRefusals } from '../admission.js';
 import { type AuthStepResult, refusalCode, toVerdict } from '../auth.js';
 import type { Connection } from '../connection.js';
-import { NEVER_EXPIRES } from '../session.js';
+import { NEVER_EXPIRES, type Session } from '../session.js';
 import { isValidTopicName } from '../topic.js';
 import { InboundAliases, OutboundAliases } from '../topic-alias.js';
 import { awaitReply, type PendingExchange, rememberMethod, runStep } from './auth.js';
@@ -295,12 +295,24 @@ function takeOver(flow: ConnectFlow): boolean {
   return true;
 }
 
-/** Clean start discards the old session [MQTT-3.1.2-4]; otherwise it is resumed [MQTT-3.1.2-5]. */
+/** The username each live session was last attached with, so another user cannot inherit it. */
+const sessionOwners = new WeakMap<Session, string | undefined>();
+
+/**
+ * Clean start discards the old session [MQTT-3.1.2-4]; otherwise it is resumed [MQTT-3.1.2-5], unless
+ * subscriptions are authorized and it belongs to another username (they were authorized for that user).
+ */
 function attachSession(flow: ConnectFlow): boolean {
   const { conn, packet } = flow;
   const { ctx } = conn;
   let session = ctx.sessions.get(flow.clientId);
-  if (session && packet.cleanStart) {
+  // Only where subscriptions are authorized per user does a session belong to its username.
+  const otherOwner =
+    ctx.auth.authorizeSubscribe !== undefined &&
+    session !== undefined &&
+    sessionOwners.has(session) &&
+    sessionOwners.get(session) !== flow.username;
+  if (session && (packet.cleanStart || otherOwner)) {
     ctx.endSession(session);
     session = undefined;
   }
@@ -319,6 +331,7 @@ function attachSession(flow: ConnectFlow): boolean {
   conn.clientId = flow.clientId;
   conn.username = flow.username;
   conn.session = session;
+  sessionOwners.set(session, flow.username);
   session.save();
   return true;
 }
