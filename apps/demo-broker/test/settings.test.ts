@@ -148,3 +148,42 @@ describe('resolveConfig precedence: flags > MQ_* > file > defaults', () => {
     expect(resolveConfig({ env: { sys: false }, flags: { sys: true } }).sys.enabled).toBe(true);
   });
 });
+
+describe('resolveConfig: TLS listeners and auth', () => {
+  it('turns a TLS listener on only when the file has its section, with defaults for what it leaves out', () => {
+    expect(resolveConfig({}).listeners.mqtts).toBeUndefined();
+    const config = resolveConfig({
+      file: {
+        listeners: {
+          mqtts: { cert: 'c.pem', key: 'k.pem' },
+          wss: { cert: 'c.pem', key: 'k.pem', port: 9001 },
+        },
+      },
+    });
+    expect(config.listeners.mqtts).toEqual({ host: '127.0.0.1', port: 8883, cert: 'c.pem', key: 'k.pem' });
+    expect(config.listeners.wss).toEqual({
+      host: '127.0.0.1',
+      port: 9001,
+      path: '/mqtt',
+      cert: 'c.pem',
+      key: 'k.pem',
+    });
+  });
+
+  it('--host moves the TLS listeners the file turned on, and turns none on itself', () => {
+    const file = { listeners: { mqtts: { cert: 'c.pem', key: 'k.pem' } } };
+    const config = resolveConfig({ file, flags: { host: '0.0.0.0' } });
+    expect(config.listeners.mqtts?.host).toBe('0.0.0.0');
+    expect(config.listeners.wss).toBeUndefined();
+    expect(resolveConfig({ flags: { host: '0.0.0.0' } }).listeners.mqtts).toBeUndefined();
+  });
+
+  it('layers auth settings: flags over variables over the file', () => {
+    const config = resolveConfig({
+      file: { auth: { allowAnonymous: true, passwordFile: 'file-pw', aclFile: 'file-acl' } },
+      env: { passwordFile: 'env-pw' },
+      flags: { allowAnonymous: false },
+    });
+    expect(config.auth).toEqual({ allowAnonymous: false, passwordFile: 'env-pw', aclFile: 'file-acl' });
+  });
+});
