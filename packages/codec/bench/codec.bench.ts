@@ -78,7 +78,13 @@ const v5PublishProps = {
   theirs: { contentType: 'application/json', messageExpiryInterval: 60, userProperties: { trace: 'abc123' } },
 };
 
-function publishCase(name: string, version: ProtocolVersion, body: Buffer, withProps: boolean): Case {
+function publishCase(
+  name: string,
+  version: ProtocolVersion,
+  body: Buffer,
+  withProps: boolean,
+  qos: 0 | 1 = 1,
+): Case {
   const topic = 'sensors/building-1/floor-2/temperature';
   return {
     name,
@@ -87,20 +93,20 @@ function publishCase(name: string, version: ProtocolVersion, body: Buffer, withP
       type: 'publish',
       topic,
       payload: body,
-      qos: 1,
+      qos,
       retain: false,
       dup: false,
-      packetId: 42,
+      ...(qos > 0 ? { packetId: 42 } : {}),
       ...(withProps ? { properties: v5PublishProps.ours } : {}),
     },
     theirs: {
       cmd: 'publish',
       topic,
       payload: body,
-      qos: 1,
+      qos,
       retain: false,
       dup: false,
-      messageId: 42,
+      ...(qos > 0 ? { messageId: 42 } : {}),
       ...(withProps ? { properties: v5PublishProps.theirs } : {}),
     },
   };
@@ -109,6 +115,7 @@ function publishCase(name: string, version: ProtocolVersion, body: Buffer, withP
 const filters = Array.from({ length: 10 }, (_, i) => `home/room-${i}/+/state`);
 
 const cases: Case[] = [
+  publishCase('publish-64B-qos0-v4', 4, payload64, false, 0),
   publishCase('publish-64B-v4', 4, payload64, false),
   publishCase('publish-4KiB-v4', 4, payload4k, false),
   publishCase('publish-64B-v5-props', 5, payload64, true),

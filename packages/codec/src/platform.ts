@@ -41,13 +41,16 @@ export function asFastBuffer(bytes: Uint8Array): FastBuffer {
 }
 
 /**
- * In Node, encoded packets up to POOLED_MAX bytes are carved from a shared SLAB_SIZE slab, as Node pools small
- * Buffers: allocating an ArrayBuffer per packet costs more than encoding it. A slab is never written again
- * once handed out, so views stay valid; a long-lived view keeps its whole slab alive. Without Buffer (browsers)
- * every packet gets its own exact ArrayBuffer, so code that sends `bytes.buffer` still works there.
+ * In Node, encoded packets up to POOLED_MAX bytes are carved from a slab of the encoder's own, as Node pools
+ * small Buffers: a fresh ArrayBuffer per packet costs more than encoding it, and Node's own pool only takes
+ * allocations under 4 KiB, so a 4 KiB PUBLISH would get one every time. Slab space is handed out once and never
+ * written again (a full slab is dropped, not rewound), so no returned view can be overwritten by a later
+ * encode. The trade-off: a view kept alive keeps its whole slab alive. POOLED_MAX is 1/8 of the slab, which
+ * bounds the tail left unused when a slab is replaced to 12.5%. Without Buffer (browsers) every packet gets its
+ * own exact ArrayBuffer, so code that sends `bytes.buffer` still works there.
  */
-const SLAB_SIZE = 64 * 1024;
-const POOLED_MAX = 8 * 1024;
+const SLAB_SIZE = 256 * 1024;
+const POOLED_MAX = SLAB_SIZE / 8;
 let slab: Uint8Array | null = null;
 let slabOffset = 0;
 

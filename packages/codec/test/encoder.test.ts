@@ -440,3 +440,44 @@ describe('the encoder writes the shortest valid form', () => {
     expect(target[end]).toBe(7);
   });
 });
+
+describe('encoded packets own their bytes', () => {
+  const sized = (fill: number, size: number): Packet => pub({ payload: new Uint8Array(size).fill(fill) });
+  // Small and 4 KiB packets share slabs in Node; 1.2 MB of them crosses several slab replacements.
+  const sizes = [64, 4096, 4096, 1, 4096, 9000, 32_000, 4096];
+
+  it('keeps every returned view intact while later packets are encoded', () => {
+    const kept: { bytes: Uint8Array; fill: number; size: number }[] = [];
+    for (let i = 0; i < 300; i++) {
+      const size = sizes[i % sizes.length]!;
+      const fill = i % 251;
+      kept.push({ bytes: encodePacket(sized(fill, size), 4), fill, size });
+    }
+    for (const { bytes, fill, size } of kept) {
+      expect(bytes.length).toBe(encodedLength(sized(fill, size), 4));
+      expect(bytes.subarray(bytes.length - size).every((b) => b === fill)).toBe(true);
+    }
+  });
+
+  it('hands out views that never overlap', () => {
+    const views = [...sizes, ...sizes, ...sizes].map((size, i) => encodePacket(sized(i, size), 4));
+    const ranges = views.map((v) => ({
+      buffer: v.buffer,
+      start: v.byteOffset,
+      end: v.byteOffset + v.length,
+    }));
+    for (const [i, a] of ranges.entries()) {
+      for (const b of ranges.slice(i + 1)) {
+        const overlap = a.buffer === b.buffer && a.start < b.end && b.start < a.end;
+        expect(overlap).toBe(false);
+      }
+    }
+  });
+
+  it('gives a packet larger than 32 KiB a buffer of exactly its size', () => {
+    const bytes = encodePacket(sized(3, 40_000), 4);
+    expect(bytes.length).toBe(40_000 + 1 + 3 + 5);
+    expect(bytes.byteOffset).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(bytes.length);
+  });
+});
