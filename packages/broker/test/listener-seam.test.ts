@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hasSystemPeer } from '../../../test-support/system-peers.js';
 import {
   attachWebSocket,
   type Broker,
@@ -16,7 +17,7 @@ import {
 } from '../src/index.js';
 import { collectMessages, endClient } from './harness.js';
 
-const hasOpenssl = spawnSync('sh', ['-c', 'command -v openssl'], { stdio: 'ignore' }).status === 0;
+const hasOpenssl = hasSystemPeer('openssl');
 
 let dir = '';
 let key = '';
