@@ -31,3 +31,34 @@ export function remainingExpiry(message: Message, now: number): number | undefin
   if (message.expiresAt === undefined) return undefined;
   return Math.max(0, Math.ceil((message.expiresAt - now) / 1000));
 }
+
+/**
+ * A copy of a message fit to keep for long (retained store, offline queues): the payload is copied out of
+ * the socket chunk it may be a view of, and per-delivery caches (encoded forms on symbol keys, which may be
+ * views of a shared encoder slab) are left behind, so a small stored message never pins a large buffer.
+ */
+export function detachMessage(message: Message): Message {
+  const copy: Message = {
+    topic: message.topic,
+    payload: copyBytes(message.payload),
+    qos: message.qos,
+    retain: message.retain,
+  };
+  const properties = message.properties;
+  if (properties !== undefined) {
+    copy.properties =
+      properties.correlationData === undefined
+        ? properties
+        : { ...properties, correlationData: copyBytes(properties.correlationData) };
+  }
+  if (message.expiresAt !== undefined) copy.expiresAt = message.expiresAt;
+  if (message.origin !== undefined) copy.origin = message.origin;
+  return copy;
+}
+
+/** A copy with an ArrayBuffer of its own (Buffer#slice would return a view of the same memory). */
+function copyBytes(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return copy;
+}

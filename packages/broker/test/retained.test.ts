@@ -167,4 +167,20 @@ describe('retained messages', () => {
     expect(await client.expectNoPacket(300)).toBeUndefined();
     await client.end();
   });
+
+  it('stores a retained message detached from the socket chunk it arrived in', async () => {
+    started = await startBroker();
+    // Several packets in one chunk: each payload arrives as a view of that chunk.
+    const { client } = await RawClient.connect(started.port, { clientId: 'pub' });
+    const big = new Uint8Array(60_000).fill(120);
+    client.send(retained('keep', 'small'));
+    client.send({ type: 'publish', topic: 'bulk', payload: big, qos: 0, retain: false, dup: false });
+    client.send({ type: 'pingreq' });
+    await client.expectPacket('pingresp');
+    const [stored] = await started.broker.persistence.matchRetained('keep');
+    expect(str(stored!.payload)).toBe('small');
+    // A copy of its own: a small retained message never pins a large buffer.
+    expect(stored!.payload.buffer.byteLength).toBe(stored!.payload.length);
+    await client.end();
+  });
 });
