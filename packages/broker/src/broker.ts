@@ -75,7 +75,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
       const conn = origin === undefined ? undefined : this.connections.get(origin);
       if (conn === undefined || conn.state !== 'connected') return false;
       const own = conn.session;
-      if (own === session || (own !== undefined && (own.inflight.size > 0 || own.queue.length > 0))) {
+      if (own === session || (own !== undefined && (own.inflightCount > 0 || own.queue.length > 0))) {
         return false;
       }
       this.#backpressure.hold(conn, session);

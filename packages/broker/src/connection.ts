@@ -10,7 +10,7 @@ import {
 import type { BrokerContext } from './context.js';
 import { Fifo } from './fifo.js';
 import { dispatch } from './handlers/index.js';
-import { KeepAlive } from './keepalive.js';
+import { type KeepAliveWatched, keepAliveClock, unwatchKeepAlive, watchKeepAlive } from './keepalive.js';
 import type { AcceptedTransport } from './listeners/types.js';
 import type { Delivery, Message } from './message.js';
 import { deliveryTemplate, encodeDelivery, packetIdOffset } from './outgoing.js';
@@ -46,7 +46,7 @@ const SERVER_DISCONNECT_CODES = new Set<number>([
  * One client connection: decodes inbound bytes into packets handled one at a time (async hooks keep
  * their order), and writes outbound packets batched per tick under cork/uncork.
  */
-export class Connection implements DeliveryTarget {
+export class Connection implements DeliveryTarget, KeepAliveWatched {
   state: ConnectionState = 'awaiting-connect';
   readonly transport: AcceptedTransport;
   readonly ctx: BrokerContext;
@@ -56,6 +56,8 @@ export class Connection implements DeliveryTarget {
   session: Session | undefined;
   will: PendingWill | undefined;
   keepAliveSeconds = 0;
+  lastActivity = 0;
+  keepAliveLimitMs = 0;
   /** v5 limits the client announced in CONNECT. */
   clientReceiveMaximum = 65535;
   clientMaximumPacketSize = Number.POSITIVE_INFINITY;
@@ -73,7 +75,6 @@ export class Connection implements DeliveryTarget {
   detached = false;
   readonly #stream: Duplex;
   readonly #decoder: PacketDecoder;
-  readonly #keepAlive: KeepAlive;
   #connectTimer: NodeJS.Timeout | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
   /** Created on first write: an idle connection holds none. */
@@ -84,21 +85,47 @@ export class Connection implements DeliveryTarget {
   #paused = false;
   /** Reading held back because a subscriber this client feeds has a full queue (see backpressure.ts). */
   #held = false;
-  readonly #closedWaiters: Array<() => void> = [];
+  #closedWaiters: Array<() => void> | undefined;
 
   constructor(transport: AcceptedTransport, ctx: BrokerContext) {
     this.transport = transport;
     this.ctx = ctx;
     this.#stream = transport.stream;
     this.#decoder = new PacketDecoder({ maxPacketSize: ctx.options.limits.maxPacketSize, side: 'server' });
-    this.#keepAlive = new KeepAlive(() => this.disconnect(ReasonCode.KeepAliveTimeout, 'keep alive timeout'));
-    this.#connectTimer = setTimeout(() => this.destroy(), ctx.options.limits.connectTimeoutMs);
+    this.#connectTimer = setTimeout(destroyConnection, ctx.options.limits.connectTimeoutMs, this);
     this.#connectTimer.unref();
-    this.#stream.on('data', (chunk: Uint8Array) => this.#onData(chunk));
-    this.#stream.on('drain', () => this.session?.drain());
-    this.#stream.on('error', (err) => this.#onStreamError(err));
-    this.#stream.on('close', () => this.#onClosed());
-    this.#stream.on('end', () => this.#stream.end());
+    // Shared listener functions find the connection on the stream: no closures per connection.
+    (this.#stream as TaggedStream)[CONNECTION] = this;
+    this.#stream.on('data', Connection.#streamListeners.data);
+    this.#stream.on('drain', Connection.#streamListeners.drain);
+    this.#stream.on('error', Connection.#streamListeners.error);
+    this.#stream.on('close', Connection.#streamListeners.close);
+    this.#stream.on('end', Connection.#streamListeners.end);
+  }
+
+  static readonly #streamListeners = {
+    data(this: TaggedStream, chunk: Uint8Array): void {
+      const conn = this[CONNECTION];
+      if (conn) conn.#onData(chunk);
+    },
+    drain(this: TaggedStream): void {
+      this[CONNECTION]?.session?.drain();
+    },
+    error(this: TaggedStream, err: Error): void {
+      const conn = this[CONNECTION];
+      if (conn) conn.#onStreamError(err);
+    },
+    close(this: TaggedStream): void {
+      const conn = this[CONNECTION];
+      if (conn) conn.#onClosed();
+    },
+    end(this: TaggedStream): void {
+      this.end();
+    },
+  };
+
+  keepAliveExpired(): void {
+    this.disconnect(ReasonCode.KeepAliveTimeout, 'keep alive timeout');
   }
 
   get remoteAddress(): string | undefined {
@@ -108,7 +135,10 @@ export class Connection implements DeliveryTarget {
   /** Resolves once the socket has closed. */
   closed(): Promise<void> {
     if (this.state === 'closed') return Promise.resolve();
-    return new Promise((resolve) => this.#closedWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.#closedWaiters ??= [];
+      this.#closedWaiters.push(resolve);
+    });
   }
 
   /** Called once CONNACK (success) is written. */
@@ -117,7 +147,7 @@ export class Connection implements DeliveryTarget {
     if (this.#connectTimer) clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
     this.keepAliveSeconds = keepAliveSeconds;
-    this.#keepAlive.start(keepAliveSeconds);
+    watchKeepAlive(this, keepAliveSeconds);
   }
 
   /** The decoder's negotiated version (set from the CONNECT). */
@@ -237,7 +267,7 @@ export class Connection implements DeliveryTarget {
   end(): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.state = 'closing';
-    this.#keepAlive.stop();
+    unwatchKeepAlive(this);
     this.flush();
     this.#stream.end();
     this.#closeTimer = setTimeout(() => this.destroy(), 2000);
@@ -265,7 +295,7 @@ export class Connection implements DeliveryTarget {
 
   #enqueue(packet: Packet): void {
     this.ctx.stats.messagesReceived++;
-    this.#keepAlive.touch();
+    this.lastActivity = keepAliveClock();
     this.#inbox.push(packet);
     if (this.#inbox.length >= this.ctx.options.limits.maxPendingPackets && !this.#paused) {
       this.#paused = true;
@@ -344,18 +374,24 @@ export class Connection implements DeliveryTarget {
   #onClosed(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.#keepAlive.stop();
+    unwatchKeepAlive(this);
     if (this.#connectTimer) clearTimeout(this.#connectTimer);
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
     this.#out = undefined;
     this.disconnectInfo ??= { by: 'network', reasonCode: ReasonCode.UnspecifiedError };
     this.ctx.connectionClosed(this);
-    for (const resolve of this.#closedWaiters.splice(0)) resolve();
+    const waiters = this.#closedWaiters;
+    this.#closedWaiters = undefined;
+    if (waiters) for (const resolve of waiters) resolve();
   }
 
   flush(): void {
     this.#flushScheduled = false;
-    const bytes = this.#out?.take();
+    const out = this.#out;
+    if (out === undefined) return;
+    // An idle connection keeps no batch: only one that wrote several packets this tick is likely busy.
+    if (out.length <= 1) this.#out = undefined;
+    const bytes = out.take();
     if (bytes === undefined) return;
     if (this.#stream.destroyed || this.#stream.writableEnded) return;
     this.#stream.write(bytes);
@@ -364,6 +400,13 @@ export class Connection implements DeliveryTarget {
       setImmediate(() => this.session?.drain());
     }
   }
+}
+
+const CONNECTION = Symbol('connection');
+type TaggedStream = Duplex & { [CONNECTION]?: Connection };
+
+function destroyConnection(conn: Connection): void {
+  conn.destroy();
 }
 
 /** nextTick callback without a closure per tick. */

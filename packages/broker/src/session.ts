@@ -37,6 +37,9 @@ export interface SessionDeps {
   flow: QueueFlow;
 }
 
+const EMPTY_INFLIGHT: ReadonlyMap<number, Outgoing> = new Map<number, Outgoing>();
+const EMPTY_IDS: ReadonlySet<number> = new Set();
+
 interface Outgoing {
   seq: number;
   state: 'publish' | 'pubrel';
@@ -55,9 +58,10 @@ export class Session {
   /** Seconds; 0 ends the session with the connection, NEVER_EXPIRES keeps it forever. */
   expiryInterval: number;
   readonly subscriptions = new Map<string, StoredSubscription>();
-  readonly inflight = new Map<number, Outgoing>();
+  /** Created on first use (as is incomingQos2): an idle session holds no empty hash tables. */
+  #inflight: Map<number, Outgoing> | undefined;
   readonly queue = new Fifo<{ seq: number; delivery: Delivery }>();
-  readonly incomingQos2 = new Set<number>();
+  #incomingQos2: Set<number> | undefined;
   target: DeliveryTarget | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
   disconnectedAt: number | undefined;
@@ -70,6 +74,20 @@ export class Session {
     this.protocolVersion = protocolVersion;
     this.expiryInterval = expiryInterval;
     this.#deps = deps;
+  }
+
+  /** Outbound QoS 1/2 messages sent and not yet acknowledged, by packet id (read-only view). */
+  get inflight(): ReadonlyMap<number, Outgoing> {
+    return this.#inflight ?? EMPTY_INFLIGHT;
+  }
+
+  get inflightCount(): number {
+    return this.#inflight === undefined ? 0 : this.#inflight.size;
+  }
+
+  /** Inbound QoS 2 packet ids received and awaiting PUBREL (read-only view). */
+  get incomingQos2(): ReadonlySet<number> {
+    return this.#incomingQos2 ?? EMPTY_IDS;
   }
 
   /** Whether anything is written through to persistence (a session that ends with its connection is not). */
@@ -117,7 +135,7 @@ export class Session {
     }
     if (target !== undefined) this.#deps.flow.needsToRead(this);
     // Earlier queued messages go first, so per-topic order is kept [MQTT-4.6.0-5].
-    if (target && this.queue.length === 0 && this.inflight.size < target.sendQuota() && target.canWrite()) {
+    if (target && this.queue.length === 0 && this.inflightCount < target.sendQuota() && target.canWrite()) {
       this.#sendNew(delivery, this.#seq++);
       return;
     }
@@ -129,7 +147,7 @@ export class Session {
     const target = this.target;
     if (!target) return;
     const now = Date.now();
-    while (this.queue.length > 0 && this.inflight.size < target.sendQuota() && target.canWrite()) {
+    while (this.queue.length > 0 && this.inflightCount < target.sendQuota() && target.canWrite()) {
       const next = this.queue.shift()!;
       if (isExpired(next.delivery.message, now)) {
         this.#deps.stats.expiredDropped++;
@@ -154,7 +172,7 @@ export class Session {
 
   /** PUBACK for QoS 1, or PUBCOMP for QoS 2: the message is done. Unknown ids are ignored. */
   acknowledge(packetId: number, kind: 'puback' | 'pubcomp'): boolean {
-    const entry = this.inflight.get(packetId);
+    const entry = this.#inflight?.get(packetId);
     if (!entry) return false;
     const expected = kind === 'puback' ? entry.delivery.qos === 1 : entry.state === 'pubrel';
     if (!expected) return false;
@@ -165,7 +183,7 @@ export class Session {
 
   /** PUBREC: move to the PUBREL step; false if the id is unknown. A failure reason code ends the flow. */
   received(packetId: number, failed: boolean): boolean {
-    const entry = this.inflight.get(packetId);
+    const entry = this.#inflight?.get(packetId);
     if (entry?.delivery.qos !== 2) return false;
     if (failed) {
       this.#complete(entry);
@@ -178,12 +196,12 @@ export class Session {
   }
 
   addIncomingQos2(packetId: number): void {
-    this.incomingQos2.add(packetId);
+    (this.#incomingQos2 ??= new Set()).add(packetId);
     if (this.persistent) void this.#deps.persistence.addIncomingQos2(this.clientId, packetId);
   }
 
   removeIncomingQos2(packetId: number): boolean {
-    const had = this.incomingQos2.delete(packetId);
+    const had = this.#incomingQos2?.delete(packetId) ?? false;
     if (had && this.persistent) void this.#deps.persistence.removeIncomingQos2(this.clientId, packetId);
     return had;
   }
@@ -195,7 +213,7 @@ export class Session {
       if (entry.state === 'queued' || entry.packetId === undefined) {
         this.queue.push({ seq: entry.seq, delivery: entry.delivery });
       } else {
-        this.inflight.set(entry.packetId, {
+        (this.#inflight ??= new Map()).set(entry.packetId, {
           seq: entry.seq,
           state: entry.state,
           packetId: entry.packetId,
@@ -203,24 +221,24 @@ export class Session {
         });
       }
     }
-    for (const id of incomingQos2) this.incomingQos2.add(id);
+    for (const id of incomingQos2) (this.#incomingQos2 ??= new Set()).add(id);
   }
 
   /** Forget all messages (session discarded or not persistent and disconnected). */
   clearMessages(): void {
-    this.inflight.clear();
+    this.#inflight = undefined;
     this.queue.clear();
-    this.incomingQos2.clear();
+    this.#incomingQos2 = undefined;
   }
 
   #sendNew(delivery: Delivery, seq: number): void {
     const entry: Outgoing = { seq, state: 'publish', packetId: this.#nextPacketId(), delivery };
-    this.inflight.set(entry.packetId, entry);
+    (this.#inflight ??= new Map()).set(entry.packetId, entry);
     if (this.target?.sendPublish(delivery, entry.packetId, false)) {
       this.#persist(entry);
     } else {
       // Too large for this client: dropped as if delivered [MQTT-3.1.2-25].
-      this.inflight.delete(entry.packetId);
+      this.#inflight?.delete(entry.packetId);
       this.#unpersist(seq);
     }
   }
@@ -254,7 +272,7 @@ export class Session {
   }
 
   #complete(entry: Outgoing): void {
-    this.inflight.delete(entry.packetId);
+    this.#inflight?.delete(entry.packetId);
     this.#unpersist(entry.seq);
   }
 
@@ -276,7 +294,7 @@ export class Session {
   #nextPacketId(): number {
     for (let i = 0; i < 65535; i++) {
       this.#lastPacketId = this.#lastPacketId >= 65535 ? 1 : this.#lastPacketId + 1;
-      if (!this.inflight.has(this.#lastPacketId)) return this.#lastPacketId;
+      if (!this.#inflight?.has(this.#lastPacketId)) return this.#lastPacketId;
     }
     throw new RangeError('no free packet identifier');
   }

@@ -60,7 +60,8 @@ export class OutboundAliases {
 /** Inbound topic aliases a client set on this connection [MQTT-3.3.2-10] (never shared across connections). */
 export class InboundAliases {
   readonly #max: number;
-  readonly #topics = new Map<number, string>();
+  /** Created on first use: most clients never set an alias. */
+  #topics: Map<number, string> | undefined;
 
   constructor(max: number) {
     this.#max = max;
@@ -75,10 +76,11 @@ export class InboundAliases {
   }
 
   set(alias: number, topic: string): void {
+    this.#topics ??= new Map();
     this.#topics.set(alias, topic);
   }
 
   get(alias: number): string | undefined {
-    return this.#topics.get(alias);
+    return this.#topics?.get(alias);
   }
 }
