@@ -20,8 +20,8 @@ ${SETTINGS.map(
       ?.padEnd(17)} ${s.env.padEnd(19)} ${s.configPath}`,
 ).join('\n')}
 
-Limits, session, queue, $SYS and TLS listener (mqtts, wss) settings are set in the config file only;
-see mq-broker.example.yaml.
+Limits, session, queue, $SYS, TLS listener (mqtts, wss), cluster nodeId/prefix and bridges are set in
+the config file only; see mq-broker.example.yaml.
 
 Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 1 bad config file or start-up failure, 2 bad flag or variable.
 
@@ -31,6 +31,7 @@ Examples:
   MQ_PORT=1884 mq-broker --config mq-broker.yaml
   mq-broker passwd passwords alice           # add a user (password prompted, or read from stdin)
   mq-broker --password-file passwords --acl-file acl
+  mq-broker --port 1884 --ws-port 0 --redis-url redis://127.0.0.1:6379   # a cluster node
 `;
 
 function buildProgram(version: string): Command {

@@ -46,8 +46,48 @@ const tlsKeys = {
   minVersion: oneOf(TLS_VERSIONS).optional(),
 };
 
+const BRIDGE_DIRECTIONS = ['in', 'out', 'both'] as const;
+export const redisUrl = z
+  .string({ error: 'a redis:// or rediss:// URL' })
+  .regex(/^rediss?:\/\/\S+$/, { error: 'a redis:// or rediss:// URL' });
+const text = (what: string) => z.string({ error: what }).min(1, { error: what });
+
+/** One bridge: the fields of @mq/bridge's createBridge options that make sense in a file. */
+const bridgeSchema = z.strictObject(
+  {
+    url: z
+      .string({ error: 'an mqtt://, mqtts://, ws:// or wss:// URL' })
+      .regex(/^(mqtts?|wss?):\/\/\S+$/, { error: 'an mqtt://, mqtts://, ws:// or wss:// URL' }),
+    clientId: text('a non-empty client id'),
+    protocolVersion: z.union([z.literal(4), z.literal(5)], { error: '4 or 5' }).optional(),
+    username: z.string({ error: 'a user name' }).optional(),
+    password: z.string({ error: 'a password' }).optional(),
+    topics: z
+      .array(
+        z.strictObject(
+          {
+            pattern: z.string({ error: 'a topic filter' }),
+            direction: oneOf(BRIDGE_DIRECTIONS),
+            qos: z.union([z.literal(0), z.literal(1), z.literal(2)], { error: '0, 1 or 2' }),
+            localPrefix: z.string({ error: 'a topic prefix' }).optional(),
+            remotePrefix: z.string({ error: 'a topic prefix' }).optional(),
+          },
+          { error: 'a mapping of keys to values' },
+        ),
+        { error: 'a list of topic mappings' },
+      )
+      .min(1, { error: 'at least one topic mapping' }),
+  },
+  { error: 'a mapping of keys to values' },
+);
+
 export const configFileSchema = z.strictObject(
   {
+    cluster: mapping({
+      redis: mapping({ url: redisUrl.optional(), prefix: text('a non-empty key prefix').optional() }),
+      nodeId: text('a non-empty node id').optional(),
+    }),
+    bridges: z.array(bridgeSchema, { error: 'a list of bridges' }).optional(),
     listeners: mapping({
       mqtt: mapping({ host: host.optional(), port: port.optional() }),
       ws: mapping({ host: host.optional(), port: port.optional(), path: wsPath.optional() }),
@@ -104,6 +144,13 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
 export type QueuePolicy = (typeof QUEUE_POLICIES)[number];
 export type TlsVersion = (typeof TLS_VERSIONS)[number];
+export type BridgeConfig = z.infer<typeof bridgeSchema>;
+
+/** Cluster mode: on only when a Redis URL comes from the file, MQ_REDIS_URL or --redis-url. */
+export interface ClusterConfig {
+  redis: { url: string; prefix?: string };
+  nodeId?: string;
+}
 
 /** A TLS listener (on only when its section is in the config file). */
 export interface TlsListener {
@@ -155,9 +202,14 @@ export interface Config {
   queue: { maxMessages: number; policy: QueuePolicy; maxInflight: number };
   sys: { enabled: boolean; intervalMs: number };
   log: { level: LogLevel; format: LogFormat };
+  cluster?: ClusterConfig;
+  bridges: BridgeConfig[];
 }
 
 const L = DEFAULT_LIMITS;
+
+/** Where cluster mode looks for Redis when the cluster section gives no URL. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /**
  * Safe defaults: loopback only, like Mosquitto 2 without a config file. Limits come from @mq/broker itself,
@@ -191,4 +243,5 @@ export const DEFAULT_CONFIG: Config = {
   queue: { maxMessages: L.maxQueuedMessages, policy: L.queuePolicy, maxInflight: L.maxInflight },
   sys: { enabled: true, intervalMs: 10_000 },
   log: { level: 'info', format: 'auto' },
+  bridges: [],
 };

@@ -40,14 +40,19 @@ export function closestKey(key: string, known: readonly string[]): string | unde
 }
 
 function dotted(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '(top level)' : path.map(String).join('.');
+  if (path.length === 0) return '(top level)';
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
 }
 
 /** The keys a strict object at `path` accepts, read from the schema itself. */
 function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   let node: unknown = schema;
   for (const segment of path) {
+    // unwrap() also steps from a list into its element schema, so a list index needs no lookup.
     node = unwrap(node);
+    if (typeof segment === 'number') continue;
     const shape = (node as { shape?: Record<string, unknown> }).shape;
     node = shape?.[String(segment)];
   }

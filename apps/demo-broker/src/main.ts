@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import { createBroker } from '@mq/broker';
+import { DEFAULT_PREFIX } from '@mq/redis';
 import { version } from '../package.json';
 import { parseArgs } from './args.js';
 import { addressUrl, isLoopback, tryItLines } from './banner.js';
+import { createBridges, startBridges, stopBridges } from './bridges.js';
 import { allowsAnonymous, toBrokerOptions } from './broker-options.js';
 import { logClientEvents } from './client-log.js';
+import { type ClusterBackends, createClusterBackends, redactUrl } from './cluster.js';
 import { loadConfigFile } from './config-file.js';
 import type { Config } from './config-schema.js';
 import { readEnv } from './env.js';
@@ -83,18 +86,40 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.exitCode = error.exitCode;
     return;
   }
-  const broker = createBroker(options);
+  const cluster = config.cluster ? createClusterBackends(config.cluster) : undefined;
+  const broker = createBroker(
+    cluster ? { ...options, persistence: cluster.persistence, routeBus: cluster.routeBus } : options,
+  );
+  cluster?.attach(broker);
   logClientEvents(broker, logger);
+  let bridges: ReturnType<typeof createBridges>;
+  try {
+    bridges = createBridges(broker, config.bridges, logger);
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    logger.fatal({ err: error }, `cannot start: ${error.message}`);
+    process.stderr.write(`mq-broker: ${error.message}\n`);
+    await broker.close().catch(() => {});
+    process.exitCode = error.exitCode;
+    return;
+  }
   try {
     await broker.listen();
+    // Subscribed to the bus: from here this node hears what the others accept.
+    await cluster?.routeBus.ready();
   } catch (error) {
     logger.fatal({ err: error }, `cannot start: ${listenHint(error)}`);
     await broker.close().catch(() => {});
     process.exitCode = EXIT.failure;
     return;
   }
-  exitOnSignals(() => broker.close(), logger);
-  announce(broker.addresses(), config, logger, pretty);
+  startBridges(bridges, logger);
+  // Bridges first, so their queued messages still leave through an open broker.
+  exitOnSignals(async () => {
+    await stopBridges(bridges);
+    await broker.close();
+  }, logger);
+  announce(broker.addresses(), config, logger, pretty, cluster);
 }
 
 function announce(
@@ -102,6 +127,7 @@ function announce(
   config: Config,
   logger: ReturnType<typeof createLogger>,
   pretty: boolean,
+  cluster: ClusterBackends | undefined,
 ): void {
   for (const address of addresses) {
     const url = addressUrl(address, config);
@@ -110,12 +136,35 @@ function announce(
       `listening on ${url}`,
     );
   }
+  const store = config.cluster
+    ? `Redis store at ${redactUrl(config.cluster.redis.url)}`
+    : 'in-memory store (nothing survives a restart)';
   logger.info(
-    { sys: config.sys.enabled, intervalMs: config.sys.intervalMs, store: 'memory' },
+    {
+      sys: config.sys.enabled,
+      intervalMs: config.sys.intervalMs,
+      store: config.cluster ? 'redis' : 'memory',
+    },
     config.sys.enabled
-      ? `$SYS topics every ${config.sys.intervalMs / 1000} s; in-memory store (nothing survives a restart)`
-      : '$SYS topics off; in-memory store (nothing survives a restart)',
+      ? `$SYS topics every ${config.sys.intervalMs / 1000} s; ${store}`
+      : `$SYS topics off; ${store}`,
   );
+  if (config.cluster && cluster) {
+    logger.info(
+      {
+        redis: redactUrl(config.cluster.redis.url),
+        prefix: config.cluster.redis.prefix ?? DEFAULT_PREFIX,
+        nodeId: cluster.routeBus.nodeId,
+      },
+      'cluster mode: sessions and messages shared through Redis',
+    );
+  }
+  for (const bridge of config.bridges) {
+    logger.info(
+      { bridge: bridge.clientId, remote: redactUrl(bridge.url), topics: bridge.topics.length },
+      `bridge ${bridge.clientId} to ${redactUrl(bridge.url)}`,
+    );
+  }
   const anonymous = allowsAnonymous(config);
   const { passwordFile, aclFile } = config.auth;
   logger.info(

@@ -1,4 +1,11 @@
-import { type Config, type ConfigFile, DEFAULT_CONFIG, TLS_DEFAULTS } from './config-schema.js';
+import {
+  type ClusterConfig,
+  type Config,
+  type ConfigFile,
+  DEFAULT_CONFIG,
+  DEFAULT_REDIS_URL,
+  TLS_DEFAULTS,
+} from './config-schema.js';
 import type { Overrides } from './settings.js';
 
 /** Applies one layer over another, section by section; undefined means "not set here". */
@@ -9,6 +16,17 @@ function layer<T extends object>(base: T, top: Partial<T> | undefined): T {
     if (value !== undefined) (result as Record<string, unknown>)[key] = value;
   }
   return result;
+}
+
+/** A `cluster` section (or a Redis URL alone) turns cluster mode on; the URL defaults to local Redis. */
+function applyCluster(
+  base: ClusterConfig | undefined,
+  file: ConfigFile['cluster'],
+): ClusterConfig | undefined {
+  if (!file) return base;
+  const redis = layer(base?.redis ?? { url: DEFAULT_REDIS_URL }, file.redis);
+  const nodeId = file.nodeId ?? base?.nodeId;
+  return nodeId === undefined ? { redis } : { redis, nodeId };
 }
 
 function applyFile(base: Config, file: ConfigFile): Config {
@@ -24,7 +42,10 @@ function applyFile(base: Config, file: ConfigFile): Config {
   const baseWss = base.listeners.wss;
   if (wss) listeners.wss = layer(baseWss ?? { ...TLS_DEFAULTS.wss, cert: '', key: '' }, wss);
   else if (baseWss) listeners.wss = baseWss;
+  const cluster = applyCluster(base.cluster, file.cluster);
   return {
+    ...(cluster ? { cluster } : {}),
+    bridges: file.bridges ?? base.bridges,
     listeners,
     auth: layer(base.auth, file.auth),
     limits: layer(base.limits, file.limits),
@@ -45,6 +66,7 @@ export function overridesToFile(o: Overrides): ConfigFile {
     auth: { allowAnonymous: o.allowAnonymous, passwordFile: o.passwordFile, aclFile: o.aclFile },
     sys: { enabled: o.sys },
     log: { level: o.logLevel, format: o.logFormat },
+    ...(o.redisUrl === undefined ? {} : { cluster: { redis: { url: o.redisUrl } } }),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   type LogFormat,
   type LogLevel,
   port,
+  redisUrl,
   wsPath,
 } from './config-schema.js';
 import { StartupError } from './errors.js';
@@ -25,6 +26,7 @@ export interface Overrides {
   passwordFile?: string;
   aclFile?: string;
   allowAnonymous?: boolean;
+  redisUrl?: string;
 }
 
 type Kind = 'string' | 'integer' | 'boolean';
@@ -141,6 +143,15 @@ export const SETTINGS: readonly Setting[] = [
     schema: z.boolean({ error: 'true or false' }),
     description:
       'refuse clients without credentials; --allow-anonymous allows them (default: allowed unless a password file is set)',
+  },
+  {
+    key: 'redisUrl',
+    flag: '--redis-url <url>',
+    env: 'MQ_REDIS_URL',
+    configPath: 'cluster.redis.url',
+    kind: 'string',
+    schema: redisUrl,
+    description: 'cluster mode: keep sessions in this Redis and share messages with the other nodes on it',
   },
 ];
 

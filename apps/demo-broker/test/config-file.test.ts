@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,18 @@ describe('the example config', () => {
     const file = resolve(import.meta.dirname, '../mq-broker.example.yaml');
     const config = resolveConfig({ file: loadConfigFile(file) });
     expect(config).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('has a commented-out cluster and bridges block that is valid once uncommented', () => {
+    const file = resolve(import.meta.dirname, '../mq-broker.example.yaml');
+    const text = readFileSync(file, 'utf8');
+    const block = text.slice(text.indexOf('\n# cluster:\n') + 1).replace(/^# ?/gm, '');
+    const config = resolveConfig({ file: validateConfig(file, parseConfigText(file, block)) });
+    expect(config.cluster).toEqual({
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'mq:' },
+      nodeId: 'node-a',
+    });
+    expect(config.bridges.map((b) => b.topics.map((t) => t.direction))).toEqual([['out', 'in', 'both']]);
   });
 });
 

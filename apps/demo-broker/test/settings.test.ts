@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../src/args.js';
+import type { BridgeConfig } from '../src/config-schema.js';
 import { readEnv } from '../src/env.js';
 import { StartupError } from '../src/errors.js';
 import { resolveConfig } from '../src/resolve-config.js';
@@ -185,5 +186,57 @@ describe('resolveConfig: TLS listeners and auth', () => {
       flags: { allowAnonymous: false },
     });
     expect(config.auth).toEqual({ allowAnonymous: false, passwordFile: 'env-pw', aclFile: 'file-acl' });
+  });
+});
+
+describe('resolveConfig: cluster and bridges', () => {
+  it('cluster mode is off by default and turned on by --redis-url, MQ_REDIS_URL or a cluster section', () => {
+    expect(resolveConfig({}).cluster).toBeUndefined();
+    expect(resolveConfig({}).bridges).toEqual([]);
+    expect(resolveConfig({ flags: { redisUrl: 'redis://10.0.0.5:6379' } }).cluster).toEqual({
+      redis: { url: 'redis://10.0.0.5:6379' },
+    });
+    expect(resolveConfig({ env: { redisUrl: 'redis://10.0.0.6:6379' } }).cluster).toEqual({
+      redis: { url: 'redis://10.0.0.6:6379' },
+    });
+    // A section without a URL means the local Redis.
+    expect(resolveConfig({ file: { cluster: { nodeId: 'n1' } } }).cluster).toEqual({
+      redis: { url: 'redis://127.0.0.1:6379' },
+      nodeId: 'n1',
+    });
+  });
+
+  it('layers the Redis URL: flag over variable over file, keeping the file prefix and nodeId', () => {
+    const file = { cluster: { redis: { url: 'redis://file:6379', prefix: 'site:' }, nodeId: 'n1' } };
+    expect(resolveConfig({ file, env: { redisUrl: 'redis://env:6379' } }).cluster).toEqual({
+      redis: { url: 'redis://env:6379', prefix: 'site:' },
+      nodeId: 'n1',
+    });
+    const config = resolveConfig({
+      file,
+      env: { redisUrl: 'redis://env:6379' },
+      flags: { redisUrl: 'redis://flag:6379' },
+    });
+    expect(config.cluster?.redis.url).toBe('redis://flag:6379');
+  });
+
+  it('takes the bridges from the file as they are', () => {
+    const bridges: BridgeConfig[] = [
+      {
+        url: 'mqtt://hq:1883',
+        clientId: 'site-7',
+        topics: [{ pattern: 'sensors/#', direction: 'out', qos: 1 }],
+      },
+    ];
+    expect(resolveConfig({ file: { bridges } }).bridges).toEqual(bridges);
+  });
+
+  it('refuses a Redis URL that is not redis:// naming its source', () => {
+    const parsed = parseArgs(['--redis-url', 'http://x'], '1.2.3');
+    expect(parsed.kind === 'exit' && parsed.exitCode).toBe(2);
+    expect(parsed.kind === 'exit' && parsed.stderr).toContain('expected a redis:// or rediss:// URL');
+    expect(() => readEnv({ MQ_REDIS_URL: 'localhost' })).toThrow(
+      'MQ_REDIS_URL: expected a redis:// or rediss:// URL, got "localhost"',
+    );
   });
 });

@@ -1,0 +1,33 @@
+import type { Broker } from '@mq/broker';
+import { RedisPersistence, RedisRouteBus } from '@mq/redis';
+import type { ClusterConfig } from './config-schema.js';
+
+export interface ClusterBackends {
+  persistence: RedisPersistence;
+  routeBus: RedisRouteBus;
+  /** Lets sessions move between nodes; call once, before listen(). */
+  attach(broker: Broker): void;
+}
+
+/** Redis persistence and route bus on one URL and prefix, as packages/redis/README.md wires them. */
+export function createClusterBackends(cluster: ClusterConfig): ClusterBackends {
+  const { url, prefix } = cluster.redis;
+  const persistence = new RedisPersistence({ redis: url, ...(prefix === undefined ? {} : { prefix }) });
+  const routeBus = new RedisRouteBus({
+    redis: url,
+    ...(prefix === undefined ? {} : { prefix }),
+    ...(cluster.nodeId === undefined ? {} : { nodeId: cluster.nodeId }),
+  });
+  return { persistence, routeBus, attach: (broker) => routeBus.attach(broker, persistence) };
+}
+
+/** The URL without a password, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}

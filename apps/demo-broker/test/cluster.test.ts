@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisHandle, startRedis } from '../../../test-support/redis.js';
+import { hasSystemPeer } from '../../../test-support/system-peers.js';
+import { type BrokerProcess, startBroker } from './cli-process.js';
+
+const withRedis = hasSystemPeer('redis-server');
+
+describe.runIf(withRedis)('mq-broker --redis-url: two nodes serve as one broker', () => {
+  let redis: RedisHandle;
+  const nodes: BrokerProcess[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'mq-broker-cluster-'));
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const base = ['--port', '0', '--ws-port', '0', '--no-sys'];
+    // Node A: nodeId and a wrong URL from the file, the flag's URL wins. Node B: the URL from MQ_REDIS_URL.
+    const file = join(dir, 'node-a.yaml');
+    writeFileSync(file, 'cluster:\n  redis:\n    url: redis://127.0.0.1:1\n  nodeId: node-a\n');
+    nodes.push(await startBroker([...base, '--config', file, '--redis-url', redis.url]));
+    nodes.push(await startBroker(base, { MQ_REDIS_URL: redis.url }));
+  });
+
+  afterAll(async () => {
+    const exits = await Promise.all(nodes.map((n) => n.stop()));
+    await redis?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    for (const exit of exits) expect(exit.code).toBe(0);
+  });
+
+  it('announces the Redis store and cluster mode', () => {
+    for (const node of nodes) {
+      const line = node.logs.find((l) => l.msg.startsWith('cluster mode'));
+      expect(line?.redis).toBe(`${redis.url}`);
+      expect(line?.prefix).toBe('mq:');
+      expect(node.logs.some((l) => l.store === 'redis')).toBe(true);
+    }
+    expect(nodes[0]?.logs.find((l) => l.msg.startsWith('cluster mode'))?.nodeId).toBe('node-a');
+  });
+
+  it('a subscriber on node A receives a QoS 1 message published to node B', async () => {
+    const [a, b] = nodes;
+    if (!a || !b) throw new Error('nodes did not start');
+    const options = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 10_000 } as const;
+    const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${a.port}`, { ...options, clientId: 'sub-on-a' });
+    const pub = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.port}`, { ...options, clientId: 'pub-on-b' });
+    try {
+      const received = new Promise<{ topic: string; payload: string; qos: number }>((done) => {
+        sub.on('message', (topic, payload, packet) =>
+          done({ topic, payload: payload.toString(), qos: packet.qos }),
+        );
+      });
+      await sub.subscribeAsync('cluster/test', { qos: 1 });
+      await pub.publishAsync('cluster/test', 'from node b', { qos: 1 });
+      expect(await received).toEqual({ topic: 'cluster/test', payload: 'from node b', qos: 1 });
+    } finally {
+      await Promise.all([sub.endAsync(), pub.endAsync()]);
+    }
+  });
+});
