@@ -31,3 +31,18 @@ export function redactUrl(url: string): string {
     return url;
   }
 }
+
+/** How long start-up waits for Redis before giving up with exit code 1. */
+export const REDIS_START_TIMEOUT_MS = 10_000;
+
+/**
+ * Resolves with `work`, or rejects with `message` once `ms` pass: ioredis retries an unreachable server
+ * for ever, and a node that never reaches Redis must say so instead of hanging at start-up.
+ */
+export function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

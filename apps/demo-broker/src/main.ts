@@ -7,7 +7,13 @@ import { addressUrl, isLoopback, tryItLines } from './banner.js';
 import { createBridges, startBridges, stopBridges } from './bridges.js';
 import { allowsAnonymous, toBrokerOptions } from './broker-options.js';
 import { logClientEvents } from './client-log.js';
-import { type ClusterBackends, createClusterBackends, redactUrl } from './cluster.js';
+import {
+  type ClusterBackends,
+  createClusterBackends,
+  REDIS_START_TIMEOUT_MS,
+  redactUrl,
+  withTimeout,
+} from './cluster.js';
 import { loadConfigFile } from './config-file.js';
 import type { Config } from './config-schema.js';
 import { readEnv } from './env.js';
@@ -44,6 +50,11 @@ export function listenHint(error: unknown): string {
     return `${message}: ports below 1024 need privileges; choose a higher one with --port`;
   if (code === 'EADDRNOTAVAIL') return `${message}: this machine has no such address; check --host`;
   return message;
+}
+
+function redisDown(cluster: NonNullable<Config['cluster']>): string {
+  const url = redactUrl(cluster.redis.url);
+  return `Redis at ${url} did not answer within ${REDIS_START_TIMEOUT_MS / 1000} s; is it running? (--redis-url)`;
 }
 
 function simCommand(): string {
@@ -104,12 +115,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return;
   }
   try {
-    await broker.listen();
     // Subscribed to the bus: from here this node hears what the others accept.
-    await cluster?.routeBus.ready();
+    const started = broker.listen().then(() => cluster?.routeBus.ready());
+    await (config.cluster
+      ? withTimeout(started, REDIS_START_TIMEOUT_MS, redisDown(config.cluster))
+      : started);
   } catch (error) {
     logger.fatal({ err: error }, `cannot start: ${listenHint(error)}`);
-    await broker.close().catch(() => {});
+    await withTimeout(broker.close(), REDIS_START_TIMEOUT_MS, 'close timed out').catch(() => {});
     process.exitCode = EXIT.failure;
     return;
   }

@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisHandle, startRedis } from '../../../test-support/redis.js';
 import { hasSystemPeer } from '../../../test-support/system-peers.js';
-import { type BrokerProcess, startBroker } from './cli-process.js';
+import { type BrokerProcess, runCli, startBroker } from './cli-process.js';
 
 const withRedis = hasSystemPeer('redis-server');
 
@@ -59,5 +59,27 @@ describe.runIf(withRedis)('mq-broker --redis-url: two nodes serve as one broker'
     } finally {
       await Promise.all([sub.endAsync(), pub.endAsync()]);
     }
+  });
+});
+
+describe('mq-broker --redis-url without a Redis', () => {
+  it('stops start-up with exit code 1 naming the URL instead of hanging', async () => {
+    // Port 1 on loopback refuses at once; start-up gives Redis 10 s before it gives up.
+    const url = 'redis://:secret@127.0.0.1:1';
+    const result = await runCli([
+      '--redis-url',
+      url,
+      '--port',
+      '0',
+      '--ws-port',
+      '0',
+      '--log-format',
+      'json',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'cannot start: Redis at redis://:***@127.0.0.1:1 did not answer within 10 s',
+    );
+    expect(result.stdout).not.toContain('secret');
   });
 });
