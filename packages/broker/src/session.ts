@@ -145,7 +145,10 @@ export class Session {
   /** Sends queued messages while the client's quota and socket allow. */
   drain(): void {
     const target = this.target;
-    if (!target) return;
+    if (!target || this.queue.length === 0) {
+      if (target) this.#deps.flow.release(this);
+      return;
+    }
     const now = Date.now();
     while (this.queue.length > 0 && this.inflightCount < target.sendQuota() && target.canWrite()) {
       const next = this.queue.shift()!;
@@ -196,7 +199,7 @@ export class Session {
   }
 
   addIncomingQos2(packetId: number): void {
-    (this.#incomingQos2 ??= new Set()).add(packetId);
+    this.#qos2Ids().add(packetId);
     if (this.persistent) void this.#deps.persistence.addIncomingQos2(this.clientId, packetId);
   }
 
@@ -213,7 +216,7 @@ export class Session {
       if (entry.state === 'queued' || entry.packetId === undefined) {
         this.queue.push({ seq: entry.seq, delivery: entry.delivery });
       } else {
-        (this.#inflight ??= new Map()).set(entry.packetId, {
+        this.#inflightMap().set(entry.packetId, {
           seq: entry.seq,
           state: entry.state,
           packetId: entry.packetId,
@@ -221,7 +224,7 @@ export class Session {
         });
       }
     }
-    for (const id of incomingQos2) (this.#incomingQos2 ??= new Set()).add(id);
+    for (const id of incomingQos2) this.#qos2Ids().add(id);
   }
 
   /** Forget all messages (session discarded or not persistent and disconnected). */
@@ -231,9 +234,19 @@ export class Session {
     this.#incomingQos2 = undefined;
   }
 
+  #inflightMap(): Map<number, Outgoing> {
+    if (this.#inflight === undefined) this.#inflight = new Map();
+    return this.#inflight;
+  }
+
+  #qos2Ids(): Set<number> {
+    if (this.#incomingQos2 === undefined) this.#incomingQos2 = new Set();
+    return this.#incomingQos2;
+  }
+
   #sendNew(delivery: Delivery, seq: number): void {
     const entry: Outgoing = { seq, state: 'publish', packetId: this.#nextPacketId(), delivery };
-    (this.#inflight ??= new Map()).set(entry.packetId, entry);
+    this.#inflightMap().set(entry.packetId, entry);
     if (this.target?.sendPublish(delivery, entry.packetId, false)) {
       this.#persist(entry);
     } else {
