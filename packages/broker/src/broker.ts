@@ -22,7 +22,7 @@ import { guardWrites } from './persistence/guarded.js';
 import { MemoryPersistence } from './persistence/memory.js';
 import type { Persistence, StoredSubscription } from './persistence/types.js';
 import { Router } from './router.js';
-import { NEVER_EXPIRES, type QueueFlow, Session } from './session.js';
+import { NEVER_EXPIRES, type QueueFlow, Session, type SessionDeps } from './session.js';
 import { type BrokerStats, createStats } from './stats.js';
 import { SysPublisher } from './sys.js';
 import { WillManager } from './will.js';
@@ -66,6 +66,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   readonly #all = new Set<Connection>();
   readonly #admission: Admission;
   readonly #backpressure = new Backpressure<Session>();
+  #deps: SessionDeps | undefined;
   /**
    * Holds a publisher back only if that cannot deadlock: not for its own session, and not while its own
    * session waits for acks it must read from the same socket.
@@ -205,14 +206,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   // --- BrokerContext ----------------------------------------------------------------------------
 
   createSession(clientId: string, connection: Connection, expiryInterval: number): Session {
-    const { limits } = this.options;
-    const session = new Session(clientId, connection.protocolVersion, expiryInterval, {
-      persistence: this.persistence,
-      stats: this.stats,
-      maxQueued: limits.maxQueuedMessages,
-      queuePolicy: limits.queuePolicy,
-      flow: this.#flow,
-    });
+    const session = new Session(clientId, connection.protocolVersion, expiryInterval, this.#sessionDeps());
     this.sessions.set(clientId, session);
     return session;
   }
@@ -323,6 +317,21 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     return factory(config, (transport) => this.accept(transport));
   }
 
+  /** One deps object shared by every session (not one per session). */
+  #sessionDeps(): SessionDeps {
+    if (this.#deps === undefined) {
+      const { limits } = this.options;
+      this.#deps = {
+        persistence: this.persistence,
+        stats: this.stats,
+        maxQueued: limits.maxQueuedMessages,
+        queuePolicy: limits.queuePolicy,
+        flow: this.#flow,
+      };
+    }
+    return this.#deps;
+  }
+
   #armExpiry(session: Session, ms: number): void {
     session.expiryTimer = setTimeout(
       () => {
@@ -338,14 +347,12 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   async #restore(): Promise<void> {
     const now = Date.now();
     for (const stored of await this.persistence.listSessions()) {
-      const { limits } = this.options;
-      const session = new Session(stored.clientId, stored.protocolVersion, stored.expiryInterval, {
-        persistence: this.persistence,
-        stats: this.stats,
-        maxQueued: limits.maxQueuedMessages,
-        queuePolicy: limits.queuePolicy,
-        flow: this.#flow,
-      });
+      const session = new Session(
+        stored.clientId,
+        stored.protocolVersion,
+        stored.expiryInterval,
+        this.#sessionDeps(),
+      );
       session.restore(
         await this.persistence.listOutgoing(stored.clientId),
         await this.persistence.listIncomingQos2(stored.clientId),
