@@ -206,7 +206,8 @@ export interface PropertyInfo {
 }
 
 const ACKS: readonly PropertyContext[] = ['puback', 'pubrec', 'pubrel', 'pubcomp', 'suback', 'unsuback'];
-const WITH_USER_PROPS: readonly PropertyContext[] = [
+/** Every place properties can stand: the packets that have a property section, and the will. */
+export const PROPERTY_CONTEXTS: readonly PropertyContext[] = [
   'connect',
   'connack',
   'publish',
@@ -254,7 +255,7 @@ export const PROPERTIES: readonly PropertyInfo[] = Object.freeze([
   p(0x23, 'topicAlias', 'twoByteInt', ['publish']),
   p(0x24, 'maximumQoS', 'byte', ['connack']),
   p(0x25, 'retainAvailable', 'byte', ['connack']),
-  p(0x26, 'userProperties', 'utf8Pair', WITH_USER_PROPS),
+  p(0x26, 'userProperties', 'utf8Pair', PROPERTY_CONTEXTS),
   p(0x27, 'maximumPacketSize', 'fourByteInt', ['connect', 'connack']),
   p(0x28, 'wildcardSubscriptionAvailable', 'byte', ['connack']),
   p(0x29, 'subscriptionIdentifiersAvailable', 'byte', ['connack']),

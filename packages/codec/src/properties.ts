@@ -5,6 +5,7 @@
 import {
   PACKET_TYPE_CODE,
   PROPERTIES,
+  PROPERTY_CONTEXTS,
   type PropertyContext,
   type PropertyDataType,
   type PropertyInfo,
@@ -61,26 +62,9 @@ for (const info of PROPERTIES) {
 
 const PUBLISH_BIT = contextBit('publish');
 
-const CONTEXTS: readonly PropertyContext[] = [
-  'connect',
-  'connack',
-  'publish',
-  'will',
-  'puback',
-  'pubrec',
-  'pubrel',
-  'pubcomp',
-  'subscribe',
-  'suback',
-  'unsubscribe',
-  'unsuback',
-  'disconnect',
-  'auth',
-];
-
 /** Field names for error messages, built once: FIELDS[ctx][id] = 'publish.properties.topicAlias'. */
 const FIELDS = new Map<PropertyContext, string[]>(
-  CONTEXTS.map((ctx) => {
+  PROPERTY_CONTEXTS.map((ctx) => {
     const names: string[] = [];
     for (const pr of RULE_BY_ID) {
       if (pr === undefined) continue;
