@@ -37,6 +37,21 @@ export function remainingExpiry(message: Message, now: number): number | undefin
  * the socket chunk it may be a view of, and per-delivery caches (encoded forms on symbol keys, which may be
  * views of a shared encoder slab) are left behind, so a small stored message never pins a large buffer.
  */
+const DETACHED = Symbol('detached copy');
+type WithDetached = Message & { [DETACHED]?: Message };
+
+/** detachMessage, done once per message however many stores keep it (and a no-op on a copy). */
+export function detachedCopy(message: Message): Message {
+  const source = message as WithDetached;
+  let copy = source[DETACHED];
+  if (copy === undefined) {
+    copy = detachMessage(message);
+    (copy as WithDetached)[DETACHED] = copy;
+    source[DETACHED] = copy;
+  }
+  return copy;
+}
+
 export function detachMessage(message: Message): Message {
   const copy: Message = {
     topic: message.topic,

@@ -1,5 +1,5 @@
 import type { QoS } from '@mq/codec';
-import { type Delivery, detachMessage, isExpired, type Message } from './message.js';
+import { type Delivery, detachedCopy, isExpired, type Message } from './message.js';
 import type { Persistence, StoredSubscription } from './persistence/types.js';
 import type { BrokerStats } from './stats.js';
 
@@ -8,7 +8,7 @@ import type { BrokerStats } from './stats.js';
  * deleted by an empty one [MQTT-3.3.1-5] [MQTT-3.3.1-6]; sent to new subscriptions per Retain Handling.
  */
 export function storeRetained(persistence: Persistence, message: Message): void {
-  void persistence.putRetained(message.payload.length === 0 ? message : detachMessage(message));
+  void persistence.putRetained(message.payload.length === 0 ? message : detachedCopy(message));
 }
 
 /**

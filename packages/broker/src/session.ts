@@ -1,6 +1,6 @@
 import type { ProtocolVersion } from '@mq/codec';
 import { Fifo } from './fifo.js';
-import { type Delivery, isExpired } from './message.js';
+import { type Delivery, detachedCopy, isExpired } from './message.js';
 import type { QueuePolicy } from './options.js';
 import type { Persistence, StoredOutgoing, StoredSession, StoredSubscription } from './persistence/types.js';
 import type { BrokerStats } from './stats.js';
@@ -264,6 +264,8 @@ export class Session {
       const oldest = this.queue.shift();
       if (oldest) this.#unpersist(oldest.seq);
     }
+    // Kept for an absent client, possibly for long: never as a view pinning a socket chunk or encoder slab.
+    if (this.target === undefined) delivery = { ...delivery, message: detachedCopy(delivery.message) };
     const seq = this.#seq++;
     this.queue.push({ seq, delivery });
     if (this.persistent) {

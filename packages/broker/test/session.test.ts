@@ -68,6 +68,15 @@ describe('sessions', () => {
     await client.end();
   });
 
+  it('queues messages for an absent client as copies detached from the socket chunk they arrived in', async () => {
+    started = await startBroker();
+    await persistentSubscriber(started.port, 'away', 'd/#');
+    await publishAll(started.port, [pub('d/1', 'small', 1, 1), pub('d/2', 'x'.repeat(50_000), 1, 2)]);
+    const queued = started.broker.sessions.get('away')!.queue.shift()!;
+    expect(str(queued.delivery.message.payload)).toBe('small');
+    expect(queued.delivery.message.payload.buffer.byteLength).toBe(5);
+  });
+
   it('[MQTT-3.1.2-6] [MQTT-3.1.2-4] [MQTT-3.1.4-3] discards the session and its subscriptions on Clean Session 1', async () => {
     started = await startBroker();
     await persistentSubscriber(started.port, 'cleaned', 'c/#');
