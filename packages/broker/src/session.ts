@@ -165,10 +165,13 @@ export class Session {
   /** After (re)attaching a connection: resend unacknowledged messages with DUP [MQTT-4.4.0-1], then drain. */
   resume(target: DeliveryTarget): void {
     this.target = target;
-    const pending = [...this.inflight.values()].sort((a, b) => a.seq - b.seq);
-    for (const entry of pending) {
-      if (entry.state === 'pubrel') target.sendPubrel(entry.packetId);
-      else if (!target.sendPublish(entry.delivery, entry.packetId, true)) this.#complete(entry);
+    // A fresh session has nothing in flight: no array and sort per connect.
+    if (this.#inflight !== undefined && this.#inflight.size > 0) {
+      const pending = [...this.#inflight.values()].sort((a, b) => a.seq - b.seq);
+      for (const entry of pending) {
+        if (entry.state === 'pubrel') target.sendPubrel(entry.packetId);
+        else if (!target.sendPublish(entry.delivery, entry.packetId, true)) this.#complete(entry);
+      }
     }
     this.drain();
   }

@@ -52,7 +52,11 @@ const connectSteps: readonly ConnectStep[] = [
   start,
 ];
 
-export async function handleConnect(conn: Connection, packet: ConnectPacket): Promise<void> {
+/**
+ * Returns a promise only when a step went async (a hook or an enhanced authentication method): without
+ * them the CONNACK is queued in the same tick as the CONNECT was decoded, with no promise per CONNECT.
+ */
+export function handleConnect(conn: Connection, packet: ConnectPacket): void | Promise<void> {
   conn.setProtocolVersion(packet.protocolVersion);
   // Known before CONNACK so that even a refusal respects it [MQTT-3.2.2-19] [MQTT-3.2.2-20].
   conn.clientMaximumPacketSize = packet.properties?.maximumPacketSize ?? Number.POSITIVE_INFINITY;
@@ -68,15 +72,21 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
     sessionExpiryChanged: false,
     sessionPresent: false,
   };
-  await runSteps(flow, 0);
+  return runSteps(flow, 0);
 }
 
-async function runSteps(flow: ConnectFlow, from: number): Promise<void> {
+/** Runs the steps synchronously until one returns a promise; the rest then run after it settles. */
+function runSteps(flow: ConnectFlow, from: number): void | Promise<void> {
   for (let i = from; i < connectSteps.length; i++) {
     const pending = connectSteps[i]!(flow);
-    const ok = typeof pending === 'boolean' ? pending : await pending;
-    if (!ok || flow.conn.state !== 'awaiting-connect') return;
+    if (typeof pending !== 'boolean') return continueSteps(flow, pending, i + 1);
+    if (!pending || flow.conn.state !== 'awaiting-connect') return;
   }
+}
+
+async function continueSteps(flow: ConnectFlow, pending: Promise<boolean>, next: number): Promise<void> {
+  if (!(await pending) || flow.conn.state !== 'awaiting-connect') return;
+  await runSteps(flow, next);
 }
 
 /** v5 reason codes to 3.1.1 connect return codes. */
@@ -174,12 +184,20 @@ function checkWill(flow: ConnectFlow): boolean {
  * first step runs on the CONNECT's Authentication Data. A challenge (AUTH 0x18) pauses the CONNECT flow
  * until the client replies (handlers/auth.ts); success carries on, failure refuses [MQTT-4.12.0-4].
  */
-async function checkAuthMethod(flow: ConnectFlow): Promise<boolean> {
-  const { conn, packet } = flow;
-  const method = packet.properties?.authenticationMethod;
+function checkAuthMethod(flow: ConnectFlow): boolean | Promise<boolean> {
+  const method = flow.packet.properties?.authenticationMethod;
   if (method === undefined) return true;
-  const handler = conn.ctx.auth.methods?.[method];
+  const handler = flow.conn.ctx.auth.methods?.[method];
   if (!handler) return refuse(flow, ReasonCode.BadAuthenticationMethod, 'unsupported authentication method');
+  return runAuthMethod(flow, method, handler);
+}
+
+async function runAuthMethod(
+  flow: ConnectFlow,
+  method: string,
+  handler: PendingExchange['handler'],
+): Promise<boolean> {
+  const { conn, packet } = flow;
   // The method sees who is connecting before the session is attached.
   conn.clientId = flow.clientId;
   conn.username = flow.username;
@@ -226,11 +244,18 @@ function checkCertificate(flow: ConnectFlow): boolean {
   return true;
 }
 
-async function authenticate(flow: ConnectFlow): Promise<boolean> {
-  const { conn, packet } = flow;
-  const hook = conn.ctx.auth.authenticate;
+function authenticate(flow: ConnectFlow): boolean | Promise<boolean> {
+  const hook = flow.conn.ctx.auth.authenticate;
   // A completed enhanced authentication is the client's authentication.
   if (!hook || flow.enhancedAuth) return true;
+  return runAuthenticate(flow, hook);
+}
+
+async function runAuthenticate(
+  flow: ConnectFlow,
+  hook: NonNullable<Connection['ctx']['auth']['authenticate']>,
+): Promise<boolean> {
+  const { conn, packet } = flow;
   const certificate = conn.transport.certificate;
   const ctx = {
     clientId: flow.clientId,
@@ -255,11 +280,19 @@ async function authenticate(flow: ConnectFlow): Promise<boolean> {
 }
 
 /** The will is a publish like any other: the publish authorizer sees it at CONNECT, so a will cannot bypass it. */
-async function authorizeWill(flow: ConnectFlow): Promise<boolean> {
-  const { conn, packet } = flow;
-  const hook = conn.ctx.auth.authorizePublish;
-  const will = packet.will;
+function authorizeWill(flow: ConnectFlow): boolean | Promise<boolean> {
+  const hook = flow.conn.ctx.auth.authorizePublish;
+  const will = flow.packet.will;
   if (!hook || !will) return true;
+  return runAuthorizeWill(flow, hook, will);
+}
+
+async function runAuthorizeWill(
+  flow: ConnectFlow,
+  hook: NonNullable<Connection['ctx']['auth']['authorizePublish']>,
+  will: NonNullable<ConnectPacket['will']>,
+): Promise<boolean> {
+  const { conn, packet } = flow;
   let verdict: ReturnType<typeof toVerdict>;
   try {
     verdict = toVerdict(
