@@ -32,15 +32,15 @@ export function remainingExpiry(message: Message, now: number): number | undefin
   return Math.max(0, Math.ceil((message.expiresAt - now) / 1000));
 }
 
+const DETACHED = Symbol('detached copy');
+type WithDetached = Message & { [DETACHED]?: Message };
+
 /**
  * A copy of a message fit to keep for long (retained store, offline queues): the payload is copied out of
  * the socket chunk it may be a view of, and per-delivery caches (encoded forms on symbol keys, which may be
  * views of a shared encoder slab) are left behind, so a small stored message never pins a large buffer.
+ * Made once per message however many stores keep it; a no-op on a copy.
  */
-const DETACHED = Symbol('detached copy');
-type WithDetached = Message & { [DETACHED]?: Message };
-
-/** detachMessage, done once per message however many stores keep it (and a no-op on a copy). */
 export function detachedCopy(message: Message): Message {
   const source = message as WithDetached;
   let copy = source[DETACHED];
@@ -52,7 +52,7 @@ export function detachedCopy(message: Message): Message {
   return copy;
 }
 
-export function detachMessage(message: Message): Message {
+function detachMessage(message: Message): Message {
   const copy: Message = {
     topic: message.topic,
     payload: copyBytes(message.payload),
