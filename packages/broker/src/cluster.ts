@@ -12,6 +12,14 @@ export interface RouteBus {
   onMessage(deliver: (message: Message) => void): void;
   /** Announces that this node now owns a client's session, so other nodes drop their connection. */
   claimSession?(clientId: string): void;
+  /**
+   * Makes this node the holder of a client's session before CONNECT looks it up: a cluster moves it
+   * here from the node holding it (that node drops its connection, its queued messages come along).
+   * The CONNECT flow awaits a returned promise after authentication; return nothing when there is
+   * nothing to wait for (the session is held here already), so the CONNECT goes on in the same tick.
+   * A rejection refuses the CONNECT with 0x88 Server unavailable.
+   */
+  acquireSession?(clientId: string, cleanStart: boolean): Promise<void> | undefined;
   /** Registers the handler for another node claiming a session. */
   onSessionClaimed?(handler: (clientId: string) => void): void;
   close(): Promise<void>;

@@ -68,6 +68,11 @@ export class Router {
     this.index.removeAll(clientId);
   }
 
+  /** A cluster moves the client's session to this node (RouteBus.acquireSession); undefined when nothing to wait for. */
+  acquireSession(clientId: string, cleanStart: boolean): Promise<void> | undefined {
+    return this.#bus.acquireSession?.(clientId, cleanStart);
+  }
+
   /** Stores it if retained, then routes it. A retained message with empty payload only clears the topic. */
   publish(message: Message): void {
     if (message.retain) storeRetained(this.#persistence, message);

@@ -7,7 +7,7 @@ import {
   type RouteBus,
   routeBusContract,
 } from '../src/index.js';
-import { RawClient, text } from './harness.js';
+import { connectPacket, RawClient, text } from './harness.js';
 
 describe('RouteBus contract: LocalRouteBus', () => {
   for (const c of routeBusContract) {
@@ -79,5 +79,73 @@ describe('cluster seam', () => {
     await RawClient.connect(portB, { clientId: 'roamer', protocolVersion: 5 });
     expect(await old.client.nextPacket()).toMatchObject({ type: 'disconnect', reasonCode: 0x8e });
     await old.client.closed();
+  });
+
+  /** A bus whose acquireSession hands each CONNECT's wait to the test. */
+  function claimingBus(
+    answer: (clientId: string, cleanStart: boolean) => Promise<void> | undefined,
+  ): RouteBus {
+    const local = new LocalRouteBus();
+    return {
+      publish: (m) => local.publish(m),
+      onMessage: (deliver) => local.onMessage(deliver),
+      acquireSession: answer,
+      close: () => local.close(),
+    };
+  }
+
+  it('awaits acquireSession before the session is looked up and CONNACK is sent', async () => {
+    const asked: Array<[string, boolean]> = [];
+    let release: () => void = () => {};
+    const port = await start(
+      claimingBus((clientId, cleanStart) => {
+        asked.push([clientId, cleanStart]);
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      }),
+    );
+    const client = await RawClient.open(port, 5);
+    client.send(connectPacket({ clientId: 'mover', protocolVersion: 5, cleanStart: false }));
+    expect(await client.expectNoPacket(200)).toBeUndefined();
+    expect(asked).toEqual([['mover', false]]);
+    release();
+    expect(await client.expectPacket('connack')).toMatchObject({ reasonCode: 0, sessionPresent: false });
+    await client.end();
+  });
+
+  it('goes on in the same CONNECT when acquireSession has nothing to wait for', async () => {
+    const asked: string[] = [];
+    const port = await start(
+      claimingBus((clientId) => {
+        asked.push(clientId);
+        return undefined;
+      }),
+    );
+    const { client, connack } = await RawClient.connect(port, { clientId: 'here', protocolVersion: 5 });
+    expect(connack).toMatchObject({ type: 'connack', reasonCode: 0 });
+    expect(asked).toEqual(['here']);
+    await client.end();
+  });
+
+  it('refuses the CONNECT with 0x88 Server unavailable when acquireSession fails', async () => {
+    const port = await start(claimingBus(() => Promise.reject(new Error('redis is gone'))));
+    const { client, connack } = await RawClient.connect(port, { clientId: 'unlucky', protocolVersion: 5 });
+    expect(connack).toMatchObject({ type: 'connack', reasonCode: 0x88, sessionPresent: false });
+    await client.closed();
+  });
+
+  it('does not ask the cluster about a client id the broker assigned', async () => {
+    const asked: string[] = [];
+    const port = await start(
+      claimingBus((clientId) => {
+        asked.push(clientId);
+        return Promise.resolve();
+      }),
+    );
+    const { client, connack } = await RawClient.connect(port, { clientId: '', protocolVersion: 5 });
+    expect(connack).toMatchObject({ type: 'connack', reasonCode: 0 });
+    expect(asked).toEqual([]);
+    await client.end();
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AuthHooks, Broker, Message, RouteBus } from '@mq/broker';
+import type { Broker, Message, RouteBus } from '@mq/broker';
 import type { Redis } from 'ioredis';
 import {
   type ClaimFrame,
@@ -110,11 +110,17 @@ export class RedisRouteBus implements RouteBus {
     this.#claimed = handler;
   }
 
+  /** Awaited by the broker's CONNECT: brings the session here from the node holding it (after attach()). */
+  acquireSession(clientId: string, cleanStart: boolean): Promise<void> | undefined {
+    if (this.#state === 'closed') return undefined;
+    return this.#handoff?.beforeConnect(clientId, cleanStart);
+  }
+
   /**
    * Lets sessions move between nodes: call after createBroker() and before listen(), with the
    * RedisPersistence given to that broker (the broker may wrap it, so it is passed here, not looked
-   * up). The persistence joins the cluster under this node id, and the broker's authenticate hook is
-   * wrapped to hand sessions over before CONNACK.
+   * up). The persistence joins the cluster under this node id, and the broker's CONNECT then awaits
+   * acquireSession() to hand sessions over before the session is looked up.
    */
   attach(broker: Broker, persistence: RedisPersistence): this {
     if (!(persistence instanceof RedisPersistence)) {
@@ -128,23 +134,6 @@ export class RedisRouteBus implements RouteBus {
     this.#onError ??= (err) => broker.logger.error({ err }, 'redis route bus');
     const logPersistence = (err: Error) => broker.logger.error({ err }, 'redis persistence');
     persistence.joinCluster(this.nodeId, logPersistence).catch((err: Error) => this.#report(err));
-    const handoff = this.#handoff;
-    const user = broker.auth;
-    const wrapped: AuthHooks = {
-      authenticate: async (ctx) => {
-        if (user.authenticate) {
-          const answer = await user.authenticate(ctx);
-          if (answer === false || (answer !== true && !answer.ok)) return answer;
-        }
-        await handoff.beforeConnect(ctx.clientId, ctx.connect.cleanStart);
-        return true;
-      },
-    };
-    if (user.authorizePublish) wrapped.authorizePublish = (ctx) => user.authorizePublish!(ctx);
-    if (user.authorizeSubscribe) wrapped.authorizeSubscribe = (ctx) => user.authorizeSubscribe!(ctx);
-    // The broker reads its hooks at each CONNECT; this is the one async step before a session attaches.
-    const hooks: { auth: AuthHooks } = broker;
-    hooks.auth = wrapped;
     return this;
   }
 

@@ -19,9 +19,9 @@ function isExpired(stored: StoredSession, now: number): boolean {
 /**
  * Moves a session between broker nodes. The broker keeps sessions in memory and only loads them from
  * persistence at start, so this works through the broker's public members (sessions, router, wills,
- * createSession, endSession) until the broker grows a cluster hook of its own:
+ * createSession, endSession):
  *
- * - before a CONNECT attaches a session (run from the authenticate hook), the node asks the live node
+ * - before a CONNECT attaches a session (the broker awaits RouteBus.acquireSession), the node asks the live node
  *   holding it to release it and waits for the reply, then loads it from Redis into its own memory;
  * - the releasing node drops the connection (DISCONNECT 0x8E), forgets the session without deleting
  *   it, and replies only after Redis has applied all its writes for it, so nothing queued is lost;
@@ -46,9 +46,9 @@ export class SessionHandoff {
   }
 
   /** Makes this node the holder of the client's session before the broker attaches it. */
-  beforeConnect(clientId: string, cleanStart: boolean): Promise<void> {
-    // Held here already: the broker resumes or discards it itself.
-    if (this.#broker.sessions.has(clientId)) return Promise.resolve();
+  beforeConnect(clientId: string, cleanStart: boolean): Promise<void> | undefined {
+    // Held here already: the broker resumes or discards it itself, in the same tick.
+    if (this.#broker.sessions.has(clientId)) return undefined;
     // A second CONNECT during a hand-off waits for it; the broker then takes the first over locally.
     const pending = this.#inProgress.get(clientId);
     if (pending) return pending;

@@ -6,12 +6,14 @@ import { type RedisHandle, startRedis } from '../../../test-support/redis.js';
 import { hasSystemPeer } from '../../../test-support/system-peers.js';
 import { RedisPersistence, RedisRouteBus } from '../src/index.js';
 import { type ClusterNode, connect, endClient, startNode } from './cluster-helpers.js';
+import { RawClient } from './raw-client.js';
 
 describe.runIf(hasSystemPeer('redis-server'))('session hand-off between nodes', () => {
   let server: RedisHandle;
   let admin: Redis;
   const nodes: ClusterNode[] = [];
   const clients: MqttClient[] = [];
+  const raws: RawClient[] = [];
 
   async function node(prefix: string, nodeId: string, extra: Parameters<typeof startNode>[3] = {}) {
     const started = await startNode(server.url, prefix, nodeId, extra);
@@ -32,6 +34,7 @@ describe.runIf(hasSystemPeer('redis-server'))('session hand-off between nodes', 
 
   afterAll(async () => {
     for (const c of clients) c.end(true);
+    for (const r of raws) r.destroy();
     await Promise.all(nodes.map((n) => n.broker.close()));
     await admin?.quit();
     await server?.stop();
@@ -140,6 +143,50 @@ describe.runIf(hasSystemPeer('redis-server'))('session hand-off between nodes', 
     const payloads = moved.got.messages.map((m) => m.payload);
     expect(payloads).toEqual([...Array.from({ length: sent }, (_, i) => String(i)), 'end']);
     await Promise.all([endClient(pub), endClient(moved.client)]);
+  });
+
+  it('[MQTT-3.1.4-3] takes over a session live on node A from node B: A closes with 0x8E, B sends what A had queued', async () => {
+    const prefix = 'live:';
+    const a = await node(prefix, 'a');
+    const b = await node(prefix, 'b');
+    const session = { clientId: 'roamer', clean: false, properties: { sessionExpiryInterval: 600 } };
+    // Never acknowledges and takes one message at a time: one QoS 1 message in flight, the rest queued on A.
+    const old = await RawClient.open(a.port);
+    raws.push(old);
+    old.send({
+      type: 'connect',
+      protocolVersion: 5,
+      protocolName: 'MQTT',
+      clientId: 'roamer',
+      cleanStart: false,
+      keepAlive: 60,
+      properties: { sessionExpiryInterval: 600, receiveMaximum: 1 },
+    });
+    await old.until((p) => p.type === 'connack', 'the CONNACK on node A');
+    old.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'jobs/#', qos: 1 }] });
+    await old.until((p) => p.type === 'suback', 'the SUBACK on node A');
+    const { client: watch, got: watched } = await client(a.port, { clientId: 'watcher-a' });
+    await watch.subscribeAsync('jobs/#', { qos: 1 });
+    const { client: pub } = await client(b.port, { clientId: 'jobs-pub' });
+    for (let i = 0; i < 5; i++) await pub.publishAsync('jobs/x', `job-${i}`, { qos: 1 });
+    // Node A has routed all five once its other subscriber has the last.
+    await watched.until((m) => m.payload === 'job-4', 'the last job on node A');
+    expect(a.broker.sessions.get('roamer')?.target).toBeDefined();
+    const moved = await client(b.port, session);
+    expect(moved.connack.sessionPresent).toBe(true);
+    expect(await old.until((p) => p.type === 'disconnect', 'DISCONNECT on node A')).toMatchObject({
+      reasonCode: 0x8e,
+    });
+    await old.closed;
+    // Node A had sent one, unacknowledged, and queued the others.
+    expect(old.packets.filter((p) => p.type === 'publish')).toHaveLength(1);
+    await moved.got.until((m) => m.payload === 'job-4', 'the last queued job on node B');
+    expect(moved.got.messages.map((m) => m.payload)).toEqual(Array.from({ length: 5 }, (_, i) => `job-${i}`));
+    expect(moved.got.messages.every((m) => m.qos === 1)).toBe(true);
+    expect(a.broker.sessions.has('roamer')).toBe(false);
+    expect(a.broker.connections.has('roamer')).toBe(false);
+    expect(await b.persistence.liveOwner('roamer')).toBe('b');
+    await Promise.all([endClient(pub), endClient(watch), endClient(moved.client)]);
   });
 
   it('lets a second CONNECT during a hand-off wait for it, then take the first over', async () => {

@@ -46,6 +46,7 @@ const connectSteps: readonly ConnectStep[] = [
   checkCertificate,
   authenticate,
   authorizeWill,
+  acquireSession,
   takeOver,
   attachSession,
   sendConnack,
@@ -315,6 +316,28 @@ async function runAuthorizeWill(
   if (conn.state !== 'awaiting-connect') return false;
   if (!verdict.ok) return refuse(flow, refusalCode(verdict.reasonCode, 'connack'), verdict.reasonString);
   return true;
+}
+
+/**
+ * In a cluster the session may be held by another node: the route bus moves it here before it is looked
+ * up, and that node drops its connection [MQTT-3.1.4-3]. Single node (or held here): nothing to await.
+ */
+function acquireSession(flow: ConnectFlow): boolean | Promise<boolean> {
+  // An assigned client id is new: no node can hold its session.
+  if (flow.assignedClientId) return true;
+  const pending = flow.conn.ctx.router.acquireSession(flow.clientId, flow.packet.cleanStart);
+  return pending === undefined ? true : awaitSession(flow, pending);
+}
+
+async function awaitSession(flow: ConnectFlow, pending: Promise<void>): Promise<boolean> {
+  try {
+    await pending;
+  } catch (err) {
+    flow.conn.ctx.logger.error({ err, clientId: flow.clientId }, 'cluster session hand-off failed');
+    if (flow.conn.state !== 'awaiting-connect') return false;
+    return refuse(flow, ReasonCode.ServerUnavailable, 'session hand-off failed');
+  }
+  return flow.conn.state === 'awaiting-connect';
 }
 
 /** A second connection with the same client id replaces the first [MQTT-3.1.4-2] (v5: DISCONNECT 0x8E). */
