@@ -1,5 +1,6 @@
 import { ReasonCode } from '@mq/codec';
 import type { Connection } from './connection.js';
+import type { AcceptedTransport } from './listeners/types.js';
 import type { BrokerLimits } from './options.js';
 import { WindowCounter } from './rate-limit.js';
 
@@ -18,15 +19,22 @@ export class Admission {
   readonly #limits: BrokerLimits;
   readonly #open = new Map<string, number>();
   readonly #rates = new Map<string, WindowCounter>();
+  /** Per-address counts are kept only when a per-address limit is set: else no address lookup per socket. */
+  readonly #perAddress: boolean;
 
   constructor(limits: BrokerLimits) {
     this.#limits = limits;
+    this.#perAddress = limits.maxConnectionsPerIp > 0 || limits.connectRatePerIp > 0;
   }
 
   /** Counts a new socket; returns the reason code to refuse it with, if any. */
-  admit(remoteAddress: string | undefined, totalOpen: number): number | undefined {
+  admit(transport: AcceptedTransport, totalOpen: number): number | undefined {
     const { maxConnections, maxConnectionsPerIp, connectRatePerIp, connectRateIntervalMs } = this.#limits;
-    const ip = remoteAddress ?? '';
+    if (!this.#perAddress) {
+      return maxConnections > 0 && totalOpen > maxConnections ? ReasonCode.QuotaExceeded : undefined;
+    }
+    // Counted before any refusal: release() takes every socket back off, refused or not.
+    const ip = transport.remoteAddress ?? '';
     const open = (this.#open.get(ip) ?? 0) + 1;
     this.#open.set(ip, open);
     if (maxConnections > 0 && totalOpen > maxConnections) return ReasonCode.QuotaExceeded;
@@ -43,8 +51,9 @@ export class Admission {
     return undefined;
   }
 
-  release(remoteAddress: string | undefined): void {
-    const ip = remoteAddress ?? '';
+  release(transport: AcceptedTransport): void {
+    if (!this.#perAddress) return;
+    const ip = transport.remoteAddress ?? '';
     const open = (this.#open.get(ip) ?? 1) - 1;
     if (open <= 0) this.#open.delete(ip);
     else this.#open.set(ip, open);

@@ -199,7 +199,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     }
     const conn = new Connection(transport, this);
     this.#all.add(conn);
-    const refusal = this.#admission.admit(transport.remoteAddress, this.#all.size);
+    const refusal = this.#admission.admit(transport, this.#all.size);
     if (refusal !== undefined) admissionRefusals.set(conn, refusal);
   }
 
@@ -252,13 +252,16 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   }
 
   connectionClosed(conn: Connection): void {
-    if (this.#all.delete(conn)) this.#admission.release(conn.remoteAddress);
+    if (this.#all.delete(conn)) this.#admission.release(conn.transport);
     this.#backpressure.releasePublisher(conn);
     const wasRegistered = conn.registered && !conn.detached;
     this.detach(conn);
     if (conn.registered) {
       const info = conn.disconnectInfo ?? { by: 'network' as const, reasonCode: ReasonCode.UnspecifiedError };
-      if (wasRegistered || info.reasonCode === ReasonCode.SessionTakenOver) {
+      if (
+        (wasRegistered || info.reasonCode === ReasonCode.SessionTakenOver) &&
+        this.#observed('clientDisconnect')
+      ) {
         const client = this.clientInfo(conn);
         this.logger.debug({ ...client, by: info.by, reasonCode: info.reasonCode }, 'client disconnected');
         this.#notify('clientDisconnect', client, info);
@@ -279,6 +282,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
 
   emitConnected(conn: Connection, sessionPresent: boolean): void {
     this.#bus.claimSession?.(conn.clientId);
+    if (!this.#observed('client')) return;
     const info = this.clientInfo(conn);
     this.logger.debug({ ...info, sessionPresent }, 'client connected');
     this.#notify('client', info, sessionPresent);
@@ -304,6 +308,11 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   // --- internals ---------------------------------------------------------------------------------
 
   /** Emits an event; a listener that throws is logged, so application code cannot break a connection. */
+  /** Whether an event has listeners or its debug log line would be written: else skip building its payload. */
+  #observed(event: keyof BrokerEvents): boolean {
+    return this.listenerCount(event) > 0 || this.logger.isLevelEnabled?.('debug') !== false;
+  }
+
   #notify<K extends keyof BrokerEvents>(event: K, ...args: BrokerEvents[K]): void {
     try {
       (this.emit as (event: K, ...args: BrokerEvents[K]) => boolean)(event, ...args);

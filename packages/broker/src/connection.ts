@@ -1,4 +1,3 @@
-import type { Duplex } from 'node:stream';
 import {
   encodePacket,
   MqttProtocolError,
@@ -11,12 +10,13 @@ import type { BrokerContext } from './context.js';
 import { Fifo } from './fifo.js';
 import { dispatch } from './handlers/index.js';
 import { type KeepAliveWatched, keepAliveClock, unwatchKeepAlive, watchKeepAlive } from './keepalive.js';
+import { type ByteChannel, type ChannelSink, toByteChannel } from './listeners/channel.js';
 import type { AcceptedTransport } from './listeners/types.js';
 import type { Delivery, Message } from './message.js';
 import { deliveryTemplate, encodeDelivery, packetIdOffset } from './outgoing.js';
 import { OutputBatch } from './output-batch.js';
 import type { DeliveryTarget, Session } from './session.js';
-import { InboundAliases, type OutboundAliases } from './topic-alias.js';
+import type { InboundAliases, OutboundAliases } from './topic-alias.js';
 
 export type ConnectionState = 'awaiting-connect' | 'connected' | 'closing' | 'closed';
 
@@ -46,7 +46,7 @@ const SERVER_DISCONNECT_CODES = new Set<number>([
  * One client connection: decodes inbound bytes into packets handled one at a time (async hooks keep
  * their order), and writes outbound packets batched per tick under cork/uncork.
  */
-export class Connection implements DeliveryTarget, KeepAliveWatched {
+export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink {
   state: ConnectionState = 'awaiting-connect';
   readonly transport: AcceptedTransport;
   readonly ctx: BrokerContext;
@@ -62,7 +62,8 @@ export class Connection implements DeliveryTarget, KeepAliveWatched {
   clientReceiveMaximum = 65535;
   clientMaximumPacketSize = Number.POSITIVE_INFINITY;
   requestProblemInformation = true;
-  inboundAliases = new InboundAliases(0);
+  /** Created at CONNECT when topic aliases are offered (v5): none for most connections. */
+  inboundAliases: InboundAliases | undefined;
   outboundAliases: OutboundAliases | undefined;
   /** Inbound QoS 1/2 PUBLISHes not yet acknowledged (QoS 2 until PUBREL), for Receive Maximum. */
   inboundUnacked = 0;
@@ -73,14 +74,15 @@ export class Connection implements DeliveryTarget, KeepAliveWatched {
   registered = false;
   /** Set once the connection gave up its client id and session (close or takeover). */
   detached = false;
-  readonly #stream: Duplex;
+  readonly #channel: ByteChannel;
   readonly #decoder: PacketDecoder;
   #connectTimer: NodeJS.Timeout | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
   /** Created on first write: an idle connection holds none. */
   #out: OutputBatch | undefined;
   #flushScheduled = false;
-  readonly #inbox = new Fifo<Packet>();
+  /** Packets that arrived while an async hook was pending; created the first time that happens. */
+  #inbox: Fifo<Packet> | undefined;
   #pumping = false;
   #paused = false;
   /** Reading held back because a subscriber this client feeds has a full queue (see backpressure.ts). */
@@ -90,39 +92,30 @@ export class Connection implements DeliveryTarget, KeepAliveWatched {
   constructor(transport: AcceptedTransport, ctx: BrokerContext) {
     this.transport = transport;
     this.ctx = ctx;
-    this.#stream = transport.stream;
+    this.#channel = toByteChannel(transport.stream);
     this.#decoder = new PacketDecoder({ maxPacketSize: ctx.options.limits.maxPacketSize, side: 'server' });
     this.#connectTimer = setTimeout(destroyConnection, ctx.options.limits.connectTimeoutMs, this);
     this.#connectTimer.unref();
-    // Shared listener functions find the connection on the stream: no closures per connection.
-    (this.#stream as TaggedStream)[CONNECTION] = this;
-    this.#stream.on('data', Connection.#streamListeners.data);
-    this.#stream.on('drain', Connection.#streamListeners.drain);
-    this.#stream.on('error', Connection.#streamListeners.error);
-    this.#stream.on('close', Connection.#streamListeners.close);
-    this.#stream.on('end', Connection.#streamListeners.end);
+    this.#channel.attach(this);
   }
 
-  static readonly #streamListeners = {
-    data(this: TaggedStream, chunk: Uint8Array): void {
-      const conn = this[CONNECTION];
-      if (conn) conn.#onData(chunk);
-    },
-    drain(this: TaggedStream): void {
-      this[CONNECTION]?.session?.drain();
-    },
-    error(this: TaggedStream, err: Error): void {
-      const conn = this[CONNECTION];
-      if (conn) conn.#onStreamError(err);
-    },
-    close(this: TaggedStream): void {
-      const conn = this[CONNECTION];
-      if (conn) conn.#onClosed();
-    },
-    end(this: TaggedStream): void {
-      this.end();
-    },
-  };
+  // --- ChannelSink -----------------------------------------------------------------------------
+
+  channelData(chunk: Uint8Array): void {
+    this.#onData(chunk);
+  }
+
+  channelDrain(): void {
+    this.session?.drain();
+  }
+
+  channelError(err: Error): void {
+    this.#onStreamError(err);
+  }
+
+  channelClosed(): void {
+    this.#onClosed();
+  }
 
   keepAliveExpired(): void {
     this.disconnect(ReasonCode.KeepAliveTimeout, 'keep alive timeout');
@@ -202,7 +195,7 @@ export class Connection implements DeliveryTarget, KeepAliveWatched {
   canWrite(): boolean {
     return (
       this.state === 'connected' &&
-      this.#stream.writableLength + (this.#out?.bytes ?? 0) < this.ctx.options.limits.socketHighWaterMark
+      this.#channel.pendingBytes + (this.#out?.bytes ?? 0) < this.ctx.options.limits.socketHighWaterMark
     );
   }
 
@@ -233,12 +226,12 @@ export class Connection implements DeliveryTarget, KeepAliveWatched {
 
   holdReading(): void {
     this.#held = true;
-    this.#stream.pause();
+    this.#channel.pause();
   }
 
   resumeReading(): void {
     this.#held = false;
-    if (!this.#paused && this.state !== 'closed') this.#stream.resume();
+    if (!this.#paused && this.state !== 'closed') this.#channel.resume();
   }
 
   sendPubrel(packetId: number): void {
@@ -269,14 +262,14 @@ export class Connection implements DeliveryTarget, KeepAliveWatched {
     this.state = 'closing';
     unwatchKeepAlive(this);
     this.flush();
-    this.#stream.end();
+    this.#channel.end();
     this.#closeTimer = setTimeout(() => this.destroy(), 2000);
     this.#closeTimer.unref();
   }
 
   destroy(): void {
     if (this.state === 'closed') return;
-    this.#stream.destroy();
+    this.#channel.destroy();
     // 'close' follows asynchronously; mark now so nothing more is written.
     if (this.state !== 'closing') this.state = 'closing';
   }
@@ -296,27 +289,39 @@ export class Connection implements DeliveryTarget, KeepAliveWatched {
   #enqueue(packet: Packet): void {
     this.ctx.stats.messagesReceived++;
     this.lastActivity = keepAliveClock();
+    if (!this.#pumping) {
+      // The usual case: nothing waits on an async hook, so the packet is handled without queueing.
+      this.#pump(packet);
+      return;
+    }
+    this.#inbox ??= new Fifo<Packet>();
     this.#inbox.push(packet);
     if (this.#inbox.length >= this.ctx.options.limits.maxPendingPackets && !this.#paused) {
       this.#paused = true;
-      this.#stream.pause();
+      this.#channel.pause();
     }
-    if (!this.#pumping) this.#pump();
   }
 
   /**
-   * Handles queued packets in order. Handlers are synchronous except around async hooks: a returned
-   * promise suspends the loop, which continues when it settles (no promise per packet otherwise).
+   * Handles packets in order: `first`, then those queued meanwhile. Handlers are synchronous except
+   * around async hooks: a returned promise suspends the loop, which continues when it settles (no
+   * promise per packet otherwise).
    */
-  #pump(): void {
+  #pump(first?: Packet): void {
     this.#pumping = true;
+    let packet = first;
     try {
-      while (this.#inbox.length > 0) {
+      for (;;) {
+        if (packet === undefined) {
+          packet = this.#inbox?.shift();
+          if (packet === undefined) break;
+        }
         if (this.state === 'closing' || this.state === 'closed') {
-          this.#inbox.clear();
+          this.#inbox?.clear();
           break;
         }
-        const pending = dispatch(this, this.#inbox.shift()!);
+        const pending = dispatch(this, packet);
+        packet = undefined;
         if (pending) {
           pending.then(
             () => this.#pump(),
@@ -333,7 +338,7 @@ export class Connection implements DeliveryTarget, KeepAliveWatched {
   }
 
   #pumpFailed(err: unknown): void {
-    this.#inbox.clear();
+    this.#inbox?.clear();
     this.#fail(err);
     this.#pumpDone();
   }
@@ -342,7 +347,7 @@ export class Connection implements DeliveryTarget, KeepAliveWatched {
     this.#pumping = false;
     if (this.#paused && this.state !== 'closed') {
       this.#paused = false;
-      if (!this.#held) this.#stream.resume();
+      if (!this.#held) this.#channel.resume();
     }
   }
 
@@ -393,17 +398,14 @@ export class Connection implements DeliveryTarget, KeepAliveWatched {
     if (out.length <= 1) this.#out = undefined;
     const bytes = out.take();
     if (bytes === undefined) return;
-    if (this.#stream.destroyed || this.#stream.writableEnded) return;
-    this.#stream.write(bytes);
+    if (!this.#channel.writable) return;
+    this.#channel.write(bytes);
     // Messages held back only by our own not-yet-flushed bytes get no 'drain' event: resume them here.
-    if (this.session?.queue.length && !this.#stream.writableNeedDrain) {
+    if (this.session?.queue.length && !this.#channel.needsDrain) {
       setImmediate(() => this.session?.drain());
     }
   }
 }
-
-const CONNECTION = Symbol('connection');
-type TaggedStream = Duplex & { [CONNECTION]?: Connection };
 
 function destroyConnection(conn: Connection): void {
   conn.destroy();

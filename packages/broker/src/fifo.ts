@@ -4,7 +4,8 @@
  * the consumed prefix is dropped once it outweighs the rest.
  */
 export class Fifo<T> {
-  #items: T[] = [];
+  /** Shared empty array until the first push: most queues of idle clients never hold anything. */
+  #items: T[] = NO_ITEMS;
   #head = 0;
 
   get length(): number {
@@ -12,6 +13,7 @@ export class Fifo<T> {
   }
 
   push(item: T): void {
+    if (this.#items === NO_ITEMS) this.#items = [];
     this.#items.push(item);
   }
 
@@ -28,7 +30,7 @@ export class Fifo<T> {
   }
 
   clear(): void {
-    this.#items = [];
+    this.#items = NO_ITEMS;
     this.#head = 0;
   }
 
@@ -36,3 +38,6 @@ export class Fifo<T> {
     for (let i = this.#head; i < this.#items.length; i++) yield this.#items[i] as T;
   }
 }
+
+/** Never pushed to: push() swaps in an array of the queue's own first. */
+const NO_ITEMS: never[] = [];

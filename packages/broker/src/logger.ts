@@ -4,8 +4,16 @@ export interface Logger {
   info(obj: object | string, msg?: string): void;
   warn(obj: object | string, msg?: string): void;
   error(obj: object | string, msg?: string): void;
+  /** pino's level check; lets the broker skip building debug-only objects. Assumed true when absent. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 const noop = (): void => {};
 
-export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+export const silentLogger: Logger = {
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: noop,
+  isLevelEnabled: () => false,
+};

@@ -57,8 +57,8 @@ export class Session {
   protocolVersion: ProtocolVersion;
   /** Seconds; 0 ends the session with the connection, NEVER_EXPIRES keeps it forever. */
   expiryInterval: number;
-  readonly subscriptions = new Map<string, StoredSubscription>();
-  /** Created on first use (as is incomingQos2): an idle session holds no empty hash tables. */
+  /** Created on first use (as are inflight and incomingQos2): an idle session holds no empty hash tables. */
+  #subscriptions: Map<string, StoredSubscription> | undefined;
   #inflight: Map<number, Outgoing> | undefined;
   readonly queue = new Fifo<{ seq: number; delivery: Delivery }>();
   #incomingQos2: Set<number> | undefined;
@@ -74,6 +74,12 @@ export class Session {
     this.protocolVersion = protocolVersion;
     this.expiryInterval = expiryInterval;
     this.#deps = deps;
+  }
+
+  /** The session's subscriptions by topic filter (the full filter, `$share/...` included). */
+  get subscriptions(): Map<string, StoredSubscription> {
+    this.#subscriptions ??= new Map();
+    return this.#subscriptions;
   }
 
   /** Outbound QoS 1/2 messages sent and not yet acknowledged, by packet id (read-only view). */

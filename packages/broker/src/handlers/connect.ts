@@ -427,7 +427,7 @@ function sendConnack(flow: ConnectFlow): boolean {
     const cp = packet.properties;
     conn.clientReceiveMaximum = cp?.receiveMaximum ?? 65535;
     conn.requestProblemInformation = cp?.requestProblemInformation ?? true;
-    conn.inboundAliases = new InboundAliases(limits.topicAliasMaximum);
+    if (limits.topicAliasMaximum > 0) conn.inboundAliases = new InboundAliases(limits.topicAliasMaximum);
     const outbound = Math.min(cp?.topicAliasMaximum ?? 0, limits.outboundTopicAliases);
     if (outbound > 0) conn.outboundAliases = new OutboundAliases(outbound);
   }

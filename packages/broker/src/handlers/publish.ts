@@ -128,7 +128,9 @@ function resolveTopic(conn: Connection, packet: PublishPacket): string {
   let topic = packet.topic;
   const alias = packet.properties?.topicAlias;
   if (alias !== undefined && conn.protocolVersion === 5) {
-    if (!conn.inboundAliases.isValid(alias)) {
+    const aliases = conn.inboundAliases;
+    // No alias table means a Topic Alias Maximum of 0 was announced: every alias is out of range.
+    if (aliases === undefined || !aliases.isValid(alias)) {
       throw new BrokerProtocolError(
         'TOPIC_ALIAS_INVALID',
         ReasonCode.TopicAliasInvalid,
@@ -136,11 +138,11 @@ function resolveTopic(conn: Connection, packet: PublishPacket): string {
       );
     }
     if (topic.length === 0) {
-      const known = conn.inboundAliases.get(alias);
+      const known = aliases.get(alias);
       if (known === undefined) throw protocolViolation('unknown topic alias');
       topic = known;
     } else {
-      conn.inboundAliases.set(alias, topic);
+      aliases.set(alias, topic);
     }
   }
   if (!isValidTopicName(topic, conn.ctx.options.limits.maxTopicLevels)) {

@@ -1,8 +1,10 @@
 import type { Duplex } from 'node:stream';
+import type { ByteChannel } from './channel.js';
 
 /** A byte stream a listener accepted, plus where it came from. */
 export interface AcceptedTransport {
-  stream: Duplex;
+  /** A node Duplex (what custom listeners hand over), or the built-in TCP listener's own channel. */
+  stream: Duplex | ByteChannel;
   /** Which listener accepted it, e.g. 'tcp' or 'ws'. */
   listener: string;
   remoteAddress?: string;
@@ -45,6 +47,12 @@ export interface TcpListenerConfig {
   host?: string;
   /** 0 picks a free port; read it back with broker.addresses(). */
   port: number;
+  /**
+   * 'native' (default): sockets on node's libuv TCP handles, without a net.Socket per connection
+   * (less memory and faster accepts); falls back to 'net' when the host is not an IP address or this
+   * node lacks the handle bindings. 'net': node:net sockets.
+   */
+  engine?: 'native' | 'net';
 }
 
 export interface WsListenerConfig {
