@@ -1,6 +1,6 @@
 import type { QoS } from '@mq/codec';
-import { type Subscription, SubscriptionIndex } from '@mq/topic-trie';
-import type { RouteBus } from './cluster.js';
+import { SHARE_PREFIX, type Subscription, SubscriptionIndex } from '@mq/topic-trie';
+import type { RouteBus, SharedRoute } from './cluster.js';
 import type { Delivery, Message } from './message.js';
 import type { Persistence, StoredSubscription } from './persistence/types.js';
 import { storeRetained } from './retained.js';
@@ -25,8 +25,11 @@ export class Router {
   readonly #persistence: Persistence;
   readonly #folds = new Map<string, Fold>();
   readonly #shared: Array<{ clientId: string; sub: StoredSubscription }> = [];
+  /** Members per `$share` group on this node, kept only for a bus that balances groups across nodes. */
+  readonly #groupMembers: Map<string, number> | undefined;
   /** State of the message being matched, read by #visit (no closure per message). */
   #message: Message | undefined;
+  #route: SharedRoute | undefined;
   #firstId: string | undefined;
   #firstSub: StoredSubscription | undefined;
   #multi = false;
@@ -53,19 +56,39 @@ export class Router {
       isAvailable: (clientId) => sessions.get(clientId)?.target !== undefined,
       fallbackToUnavailable: true,
     });
-    bus.onMessage((message) => this.deliverLocal(message));
+    if (bus.shareGroupChanged !== undefined) this.#groupMembers = new Map();
+    bus.onMessage((message, route) => this.deliverLocal(message, route));
   }
 
   subscribe(clientId: string, sub: StoredSubscription): void {
-    this.index.add(clientId, sub.topicFilter, sub);
+    const added = this.index.add(clientId, sub.topicFilter, sub);
+    if (added && this.#groupMembers !== undefined) this.#countMember(sub.topicFilter, 1);
   }
 
   unsubscribe(clientId: string, topicFilter: string): void {
-    this.index.remove(clientId, topicFilter);
+    const removed = this.index.remove(clientId, topicFilter);
+    if (removed && this.#groupMembers !== undefined) this.#countMember(topicFilter, -1);
   }
 
   removeAll(clientId: string): void {
+    if (this.#groupMembers === undefined) {
+      this.index.removeAll(clientId);
+      return;
+    }
+    const subs = this.index.subscriptionsOf(clientId);
     this.index.removeAll(clientId);
+    for (const sub of subs) if (sub.shareName !== undefined) this.#countMember(sub.filter, -1);
+  }
+
+  /** Tells the bus when this node's first member of a group arrives or its last one leaves. */
+  #countMember(filter: string, delta: 1 | -1): void {
+    if (!filter.startsWith(SHARE_PREFIX)) return;
+    const members = this.#groupMembers!;
+    const count = (members.get(filter) ?? 0) + delta;
+    if (count > 0) members.set(filter, count);
+    else members.delete(filter);
+    if (count === 1 && delta === 1) this.#bus.shareGroupChanged!(filter, true);
+    else if (count === 0) this.#bus.shareGroupChanged!(filter, false);
   }
 
   /** A cluster moves the client's session to this node (RouteBus.acquireSession); undefined when nothing to wait for. */
@@ -79,14 +102,19 @@ export class Router {
     this.#bus.publish(message);
   }
 
-  /** Delivers to the sessions of this node. */
-  deliverLocal(message: Message): void {
+  /**
+   * Delivers to the sessions of this node. With a cluster's route, only the route's shared groups are
+   * served here; the ones with no member on this node are returned, for the bus to pass on.
+   */
+  deliverLocal(message: Message, route?: SharedRoute): readonly string[] | undefined {
     // Saved so a delivery that publishes (a will, say) may route re-entrantly.
     const outer = this.#message;
+    const outerRoute = this.#route;
     const outerFirstId = this.#firstId;
     const outerFirstSub = this.#firstSub;
     const outerMulti = this.#multi;
     this.#message = message;
+    this.#route = route;
     this.#firstId = undefined;
     this.#firstSub = undefined;
     this.#multi = false;
@@ -112,14 +140,33 @@ export class Router {
         const ids = sub.subscriptionId === undefined ? undefined : [sub.subscriptionId];
         this.#deliver(clientId, message, sub.qos, sub.retainAsPublished === true, ids);
       }
+      if (route !== undefined && route.groups.size > 0) return this.#unserved(route, sharedBefore);
+      return undefined;
     } finally {
       if (this.#multi as boolean) folds.clear();
       if (shared.length > sharedBefore) shared.length = sharedBefore;
       this.#message = outer;
+      this.#route = outerRoute;
       this.#firstId = outerFirstId;
       this.#firstSub = outerFirstSub;
       this.#multi = outerMulti;
     }
+  }
+
+  /** The route's groups that no member on this node took (left, or refused by the read check). */
+  #unserved(route: SharedRoute, sharedBefore: number): readonly string[] | undefined {
+    const shared = this.#shared;
+    let missed: string[] | undefined;
+    for (const group of route.groups) {
+      let served = false;
+      for (let i = sharedBefore; i < shared.length && !served; i++) {
+        served = shared[i]!.sub.topicFilter === group;
+      }
+      if (served) continue;
+      if (missed === undefined) missed = [group];
+      else missed.push(group);
+    }
+    return missed;
   }
 
   /** The match visitor, created once: the message being routed is in #message. */
@@ -129,10 +176,14 @@ export class Router {
     const value = sub.value;
     // A filter wider than the client's read permission: each message is checked (ACL).
     if (value.readCheck !== undefined && !this.#canRead(clientId, value, message.topic)) return;
+    const route = this.#route;
     if (sub.shareName !== undefined) {
+      // In a cluster each group is served by the one node the route names.
+      if (route !== undefined && !route.groups.has(value.topicFilter)) return;
       this.#shared.push({ clientId, sub: value });
       return;
     }
+    if (route?.sharedOnly === true) return;
     // No Local: not back to the publisher [MQTT-3.8.3-3].
     if (value.noLocal && message.origin === clientId) return;
     if (this.#firstId === undefined) {

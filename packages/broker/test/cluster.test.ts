@@ -7,7 +7,11 @@ import {
   type RouteBus,
   routeBusContract,
 } from '../src/index.js';
-import { connectPacket, RawClient, text } from './harness.js';
+
+type DeliverMessage = Parameters<RouteBus['onMessage']>[0];
+type SharedRoute = NonNullable<Parameters<DeliverMessage>[1]>;
+
+import { connectPacket, RawClient, text, until } from './harness.js';
 
 describe('RouteBus contract: LocalRouteBus', () => {
   for (const c of routeBusContract) {
@@ -147,5 +151,90 @@ describe('cluster seam', () => {
     expect(connack).toMatchObject({ type: 'connack', reasonCode: 0 });
     expect(asked).toEqual([]);
     await client.end();
+  });
+
+  it('serves only the shared groups the route names, and reports the ones without a member here', async () => {
+    const changes: Array<[string, boolean]> = [];
+    let deliver: DeliverMessage = () => undefined;
+    const port = await start({
+      // The test routes by hand, as a cluster bus would.
+      publish: () => {},
+      onMessage: (d) => {
+        deliver = d;
+      },
+      shareGroupChanged: (group, present) => changes.push([group, present]),
+      close: async () => {},
+    });
+    const subscriber = async (clientId: string, topicFilter: string) => {
+      const { client } = await RawClient.connect(port, { clientId, protocolVersion: 5 });
+      client.send({
+        type: 'subscribe',
+        packetId: 1,
+        subscriptions: [
+          { topicFilter, qos: 1 },
+          { topicFilter: 'end', qos: 0 },
+        ],
+      });
+      await client.expectPacket('suback');
+      return client;
+    };
+    const w1 = await subscriber('w1', '$share/g/t');
+    const w2 = await subscriber('w2', '$share/g/t');
+    const plain = await subscriber('plain', 't');
+    // Announced once, for the first member.
+    expect(changes).toEqual([['$share/g/t', true]]);
+    const message = (topic: string, body: string): Message => ({
+      topic,
+      payload: text(body),
+      qos: 1,
+      retain: false,
+    });
+    /** What each client got up to the `end` marker delivered after a routed message. */
+    const route = async (body: string, sharedRoute: SharedRoute) => {
+      const missed = deliver(message('t', body), sharedRoute);
+      deliver(message('end', body), { groups: new Set(), sharedOnly: false });
+      const got: string[] = [];
+      for (const [name, client] of [
+        ['w1', w1],
+        ['w2', w2],
+        ['plain', plain],
+      ] as const) {
+        const first = await client.expectPacket('publish');
+        if (first.topic === 't') {
+          got.push(name);
+          expect(await client.expectPacket('publish')).toMatchObject({ topic: 'end' });
+        }
+      }
+      return { got, missed };
+    };
+    // Another node serves the group: only the plain subscriber here.
+    expect(await route('elsewhere', { groups: new Set(), sharedOnly: false })).toEqual({
+      got: ['plain'],
+      missed: undefined,
+    });
+    // This node serves the group: one member, plus the plain subscriber.
+    const both = await route('here', { groups: new Set(['$share/g/t']), sharedOnly: false });
+    expect(both.got).toHaveLength(2);
+    expect(both.got).toContain('plain');
+    // Passed on by another node: the group only, the plain subscriber had it there.
+    const passed = await route('passed', { groups: new Set(['$share/g/t']), sharedOnly: true });
+    expect(passed.got).toHaveLength(1);
+    expect(passed.got).not.toContain('plain');
+    // A group without a member on this node comes back to the bus.
+    expect(await route('nobody', { groups: new Set(['$share/other/t']), sharedOnly: true })).toEqual({
+      got: [],
+      missed: ['$share/other/t'],
+    });
+    w1.send({ type: 'unsubscribe', packetId: 2, topicFilters: ['$share/g/t'] });
+    await w1.expectPacket('unsuback');
+    expect(changes).toHaveLength(1);
+    // The last member's session ends with its connection (Clean Start, no expiry).
+    await w2.end();
+    await until(() => changes.length === 2);
+    expect(changes).toEqual([
+      ['$share/g/t', true],
+      ['$share/g/t', false],
+    ]);
+    await Promise.all([w1.end(), plain.end()]);
   });
 });

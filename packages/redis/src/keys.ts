@@ -28,6 +28,10 @@ export function redisKeys(prefix: string) {
     busChannel: `${prefix}bus:messages`,
     /** Pub/sub channel of session claims and hand-offs. */
     claimChannel: `${prefix}bus:claims`,
+    /** Set of `<nodeId>\0<$share filter>`: the nodes with members of each shared group. */
+    shares: `${prefix}shares`,
+    /** Pub/sub channel of shared group membership changes. */
+    shareChannel: `${prefix}bus:shares`,
   };
 }
 

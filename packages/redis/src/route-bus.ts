@@ -13,6 +13,9 @@ import { DEFAULT_PREFIX, type RedisKeys, redisKeys } from './keys.js';
 import { RedisPersistence } from './persistence.js';
 import { closeClient, openClient, type RedisConnection } from './redis-client.js';
 import { SessionHandoff } from './session-handoff.js';
+import { SharedGroups } from './shared-groups.js';
+
+type DeliverMessage = Parameters<RouteBus['onMessage']>[0];
 
 export interface RedisRouteBusOptions {
   /** An ioredis client (left open by close()), a redis:// URL or ioredis options. Default redis://127.0.0.1:6379. */
@@ -42,6 +45,9 @@ type BusState = 'open' | 'closed';
  *
  * Session claims travel on a second channel. `attach(broker, persistence)` adds the session hand-off between nodes
  * (see SessionHandoff); without it a claim only drops the other node's connection.
+ *
+ * Shared subscriptions: a message frame names, for each `$share` group matching it, the one node that
+ * serves that group, so each group gets each message once cluster-wide (see SharedGroups).
  */
 export class RedisRouteBus implements RouteBus {
   readonly nodeId: string;
@@ -53,7 +59,8 @@ export class RedisRouteBus implements RouteBus {
   readonly #ready: Promise<void>;
   readonly #pending = new Map<number, () => void>();
   #onError: ((error: Error) => void) | undefined;
-  #deliver: ((message: Message) => void) | undefined;
+  readonly #groups: SharedGroups;
+  #deliver: DeliverMessage | undefined;
   #claimed: ((clientId: string) => void) | undefined;
   #handoff: SessionHandoff | undefined;
   #persistence: RedisPersistence | undefined;
@@ -75,11 +82,16 @@ export class RedisRouteBus implements RouteBus {
     this.#sub.on('error', (err: Error) => this.#report(err));
     if (owned) redis.on('error', (err: Error) => this.#report(err));
     this.#sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.#onFrame(channel, data));
-    this.#ready = this.#sub.subscribe(this.#keys.busChannel, this.#keys.claimChannel).then(() => {});
+    this.#groups = new SharedGroups(this.nodeId, this.#keys, redis, (err) => this.#report(err));
+    const keys = this.#keys;
+    // Subscribed before loading the group table, so no membership change falls in between.
+    this.#ready = this.#sub
+      .subscribe(keys.busChannel, keys.claimChannel, keys.shareChannel)
+      .then(() => this.#groups.load());
     this.#ready.catch((err: Error) => this.#report(err));
   }
 
-  /** Resolves once this node receives what other nodes publish. */
+  /** Resolves once this node receives what other nodes publish and knows their shared groups. */
   ready(): Promise<void> {
     return this.#ready;
   }
@@ -88,7 +100,7 @@ export class RedisRouteBus implements RouteBus {
     if (this.#state === 'closed') return;
     let frame: Buffer;
     try {
-      frame = encodeMessageFrame(this.nodeId, message);
+      frame = encodeMessageFrame(this.nodeId, message, this.#groups.routeFor(message.topic));
     } catch (err) {
       this.#report(err);
       return;
@@ -96,8 +108,18 @@ export class RedisRouteBus implements RouteBus {
     this.#pub.publish(this.#keys.busChannel, frame).catch((err: Error) => this.#report(err));
   }
 
-  onMessage(deliver: (message: Message) => void): void {
+  onMessage(deliver: DeliverMessage): void {
     this.#deliver = deliver;
+  }
+
+  /** Whether this node believes `nodeId` has members of the `$share/...` group (for diagnostics). */
+  hasGroupMembers(nodeId: string, group: string): boolean {
+    return this.#groups.has(nodeId, group);
+  }
+
+  shareGroupChanged(group: string, present: boolean): void {
+    if (this.#state === 'closed') return;
+    this.#groups.changed(group, present);
   }
 
   claimSession(clientId: string): void {
@@ -148,6 +170,8 @@ export class RedisRouteBus implements RouteBus {
     this.#deliver = undefined;
     this.#claimed = undefined;
     for (const settle of [...this.#pending.values()]) settle();
+    // Sent before QUIT, which waits for it; skipped when Redis is unreachable.
+    if (this.#pub.status === 'ready') this.#groups.leave();
     // Not waiting for the subscription: with Redis unreachable it may never settle.
     await closeClient(this.#sub);
     if (this.#ownsPub) await closeClient(this.#pub);
@@ -179,15 +203,24 @@ export class RedisRouteBus implements RouteBus {
       const name = channel.toString();
       if (name === this.#keys.busChannel) this.#onMessageFrame(data);
       else if (name === this.#keys.claimChannel) this.#onClaimFrame(decodeClaimFrame(data));
+      else if (name === this.#keys.shareChannel) this.#groups.onFrame(data);
     } catch (err) {
       this.#report(err);
     }
   }
 
   #onMessageFrame(data: Buffer): void {
-    const message = decodeMessageFrame(data).message();
-    this.#handoff?.observe(message);
-    this.#deliver?.(message);
+    const frame = decodeMessageFrame(data);
+    const route = this.#groups.localRoute(frame.route);
+    // Groups passed on to another node: nothing for this one.
+    if (route === undefined) return;
+    const message = frame.message();
+    // A hand-off replays what the session's own subscriptions missed, never a group passed on.
+    if (!route.sharedOnly) this.#handoff?.observe(message);
+    const missed = this.#deliver?.(message, route);
+    if (!missed || missed.length === 0) return;
+    const passed = this.#groups.passOn(message, frame.route, missed);
+    if (passed) this.#pub.publish(this.#keys.busChannel, passed).catch((err: Error) => this.#report(err));
   }
 
   #onClaimFrame(frame: ClaimFrame): void {

@@ -1,0 +1,72 @@
+import { SubscriptionIndex } from '@mq/topic-trie';
+
+/** Deeper than any topic a broker accepts; the buffer is allocated once. */
+const MAX_LEVELS = 4096;
+
+/**
+ * Which nodes of the cluster have members of which `$share` groups, as every node announced them.
+ * The publishing node picks, per matching group, one node round robin among those with members; that
+ * node then picks one of its own members (the broker's round robin). A node that has none by the time
+ * the message arrives passes the group on to another node that has members (`next`).
+ *
+ * Groups are balanced per node, not per member: two members on one node and one on another each get a
+ * quarter and a half of the messages.
+ */
+export class ShareTable {
+  /** Subscriber key = node id, filter = the group's full `$share/...` filter. */
+  readonly #index = new SubscriptionIndex<true>({ limits: { maxLevels: MAX_LEVELS } });
+  /** Nodes per group, in join order, and a cursor for passing groups on. */
+  readonly #nodes = new Map<string, { nodes: string[]; cursor: number }>();
+  #assigned: Array<readonly [string, string]> = [];
+
+  /** Records that `node` has (or no longer has) members of `group`. */
+  set(node: string, group: string, present: boolean): void {
+    const entry = this.#nodes.get(group);
+    if (present) {
+      if (!this.#index.add(node, group, true)) return;
+      if (entry === undefined) this.#nodes.set(group, { nodes: [node], cursor: 0 });
+      else entry.nodes.push(node);
+      return;
+    }
+    if (!this.#index.remove(node, group) || entry === undefined) return;
+    entry.nodes = entry.nodes.filter((n) => n !== node);
+    if (entry.nodes.length === 0) this.#nodes.delete(group);
+  }
+
+  /** Forgets every group of a node (it restarted or closed). */
+  reset(node: string): void {
+    for (const sub of this.#index.subscriptionsOf(node)) this.set(node, sub.filter, false);
+  }
+
+  has(node: string, group: string): boolean {
+    return this.#index.has(node, group);
+  }
+
+  /** For one message: the node that serves each matching group, or undefined when no group matches. */
+  assign(topic: string): ReadonlyArray<readonly [string, string]> | undefined {
+    if (this.#nodes.size === 0) return undefined;
+    this.#assigned = [];
+    this.#index.match(topic, this.#visit);
+    return this.#assigned.length === 0 ? undefined : this.#assigned;
+  }
+
+  readonly #visit = (sub: { subscriberKey: string; filter: string }): void => {
+    this.#assigned.push([sub.filter, sub.subscriberKey]);
+  };
+
+  /** Another node with members of `group`, none of `tried`; undefined when there is none. */
+  next(group: string, tried: readonly string[]): string | undefined {
+    const entry = this.#nodes.get(group);
+    if (entry === undefined) return undefined;
+    const { nodes } = entry;
+    for (let k = 0; k < nodes.length; k++) {
+      const at = (entry.cursor + k) % nodes.length;
+      const node = nodes[at]!;
+      if (!tried.includes(node)) {
+        entry.cursor = at + 1;
+        return node;
+      }
+    }
+    return undefined;
+  }
+}
