@@ -4,7 +4,7 @@
 // through turbo, and closes with a single "N passed, N failed" line.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const SYSTEM_PEERS = [
@@ -40,6 +40,40 @@ function ensureSystemPeers() {
   );
 }
 
+/**
+ * better-sqlite3 (an optional dependency of @mq/sqlite) compiles a native addon at install; without the
+ * Node headers (npm_config_nodedir) or a compiler that fails and pnpm carries on without it. Build it
+ * here with the headers of the running Node when they are installed; if it still cannot load, the SQLite
+ * tests skip with a notice (and fail under CI).
+ */
+function ensureSqliteDriver() {
+  const cwd = join(root, 'packages', 'sqlite');
+  if (!existsSync(cwd)) return 'absent';
+  const loads = () =>
+    spawnSync(process.execPath, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], {
+      cwd,
+      stdio: 'ignore',
+    }).status === 0;
+  if (loads()) return 'native';
+  const env = { ...process.env };
+  const prefix = dirname(dirname(process.execPath));
+  if (!env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node.h'))) {
+    env.npm_config_nodedir = prefix;
+  }
+  console.log('[test] building the native addon of better-sqlite3 (about a minute)');
+  spawnSync('pnpm', ['--filter', '@mq/sqlite', 'rebuild', 'better-sqlite3'], {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  });
+  if (loads()) return 'native';
+  console.log(
+    '\n[test] NOTICE: better-sqlite3 could not be built (it needs python3, make, a C++ compiler and the Node headers):\n' +
+      "       the @mq/sqlite tests and the demo broker's SQLite store tests are skipped.\n",
+  );
+  return 'missing';
+}
+
 function collectReports() {
   let passed = 0;
   let failed = 0;
@@ -65,6 +99,8 @@ function collectReports() {
 
 ensureSystemPeers();
 process.env.TURBO_TELEMETRY_DISABLED = '1';
+// In turbo's cache key too: a run without the driver is never replayed once it is built.
+process.env.MQ_SQLITE = ensureSqliteDriver();
 // Part of turbo's cache key (turbo.json passes MQ_*): a run that skipped peer tests is never replayed once they exist.
 process.env.MQ_PEERS = SYSTEM_PEERS.filter((p) => has(p.bin))
   .map((p) => p.bin)

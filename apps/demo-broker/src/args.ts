@@ -32,6 +32,7 @@ Examples:
   mq-broker passwd passwords alice           # add a user (password prompted, or read from stdin)
   mq-broker --password-file passwords --acl-file acl
   mq-broker --port 1884 --ws-port 0 --redis-url redis://127.0.0.1:6379   # a cluster node
+  mq-broker --store sqlite:/var/lib/mq/broker.db   # sessions and retained messages survive restarts
 `;
 
 function buildProgram(version: string): Command {

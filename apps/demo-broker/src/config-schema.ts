@@ -50,6 +50,10 @@ const BRIDGE_DIRECTIONS = ['in', 'out', 'both'] as const;
 export const redisUrl = z
   .string({ error: 'a redis:// or rediss:// URL' })
   .regex(/^rediss?:\/\/\S+$/, { error: 'a redis:// or rediss:// URL' });
+/** `memory` or `sqlite:PATH`; the same spelling in the file, the flag and the variable. */
+export const storeSpec = z
+  .string({ error: 'memory or sqlite:PATH' })
+  .regex(/^(memory|sqlite:\S.*)$/, { error: 'memory or sqlite:PATH' });
 const text = (what: string) => z.string({ error: what }).min(1, { error: what });
 
 /** One bridge: the fields of @mq/bridge's createBridge options that make sense in a file. */
@@ -83,6 +87,7 @@ const bridgeSchema = z.strictObject(
 
 export const configFileSchema = z.strictObject(
   {
+    store: storeSpec.optional(),
     cluster: mapping({
       redis: mapping({ url: redisUrl.optional(), prefix: text('a non-empty key prefix').optional() }),
       nodeId: text('a non-empty node id').optional(),
@@ -169,8 +174,12 @@ export const TLS_DEFAULTS = {
   wss: { host: '127.0.0.1', port: 8084, path: '/mqtt' },
 } as const;
 
+/** Where sessions, queued and retained messages and wills are kept. */
+export type StoreConfig = { type: 'memory' } | { type: 'sqlite'; path: string };
+
 /** The fully resolved configuration the broker starts with. */
 export interface Config {
+  store: StoreConfig;
   listeners: {
     mqtt: { host: string; port: number };
     /** port 0 disables the WebSocket listener. */
@@ -216,6 +225,7 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
  * so they cannot drift; a test checks that mq-broker.example.yaml shows the same values.
  */
 export const DEFAULT_CONFIG: Config = {
+  store: { type: 'memory' },
   listeners: {
     mqtt: { host: '127.0.0.1', port: 1883 },
     ws: { host: '127.0.0.1', port: 8083, path: '/mqtt' },

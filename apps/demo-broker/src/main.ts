@@ -22,6 +22,7 @@ import { createLogger, usePretty } from './logger.js';
 import { runPasswd } from './passwd.js';
 import { resolveConfig } from './resolve-config.js';
 import { exitOnSignals } from './shutdown.js';
+import { describeStore, openStore } from './store.js';
 
 export const VERSION: string = version;
 
@@ -88,8 +89,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   for (const warning of loaded.warnings) logger.warn(warning);
 
   let options: ReturnType<typeof toBrokerOptions>;
+  let store: ReturnType<typeof openStore>;
   try {
     options = toBrokerOptions(config, logger, VERSION);
+    store = openStore(config);
   } catch (error) {
     if (!(error instanceof StartupError)) throw error;
     logger.fatal({ err: error }, `cannot start: ${error.message}`);
@@ -99,7 +102,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   const cluster = config.cluster ? createClusterBackends(config.cluster) : undefined;
   const broker = createBroker(
-    cluster ? { ...options, persistence: cluster.persistence, routeBus: cluster.routeBus } : options,
+    cluster
+      ? { ...options, persistence: cluster.persistence, routeBus: cluster.routeBus }
+      : { ...options, ...(store && { persistence: store }) },
   );
   cluster?.attach(broker);
   logClientEvents(broker, logger);
@@ -151,12 +156,13 @@ function announce(
   }
   const store = config.cluster
     ? `Redis store at ${redactUrl(config.cluster.redis.url)}`
-    : 'in-memory store (nothing survives a restart)';
+    : describeStore(config.store);
   logger.info(
     {
       sys: config.sys.enabled,
       intervalMs: config.sys.intervalMs,
-      store: config.cluster ? 'redis' : 'memory',
+      store: config.cluster ? 'redis' : config.store.type,
+      ...(config.store.type === 'sqlite' && !config.cluster && { storePath: config.store.path }),
     },
     config.sys.enabled
       ? `$SYS topics every ${config.sys.intervalMs / 1000} s; ${store}`

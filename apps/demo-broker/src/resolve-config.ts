@@ -4,6 +4,7 @@ import {
   type ConfigFile,
   DEFAULT_CONFIG,
   DEFAULT_REDIS_URL,
+  type StoreConfig,
   TLS_DEFAULTS,
 } from './config-schema.js';
 import type { Overrides } from './settings.js';
@@ -29,6 +30,13 @@ function applyCluster(
   return nodeId === undefined ? { redis } : { redis, nodeId };
 }
 
+/** `memory` or `sqlite:PATH`, already checked by the schema. */
+export function parseStore(spec: string): StoreConfig {
+  return spec.startsWith('sqlite:')
+    ? { type: 'sqlite', path: spec.slice('sqlite:'.length) }
+    : { type: 'memory' };
+}
+
 function applyFile(base: Config, file: ConfigFile): Config {
   const { mqtts, wss } = file.listeners ?? {};
   const listeners: Config['listeners'] = {
@@ -44,6 +52,7 @@ function applyFile(base: Config, file: ConfigFile): Config {
   else if (baseWss) listeners.wss = baseWss;
   const cluster = applyCluster(base.cluster, file.cluster);
   return {
+    store: file.store === undefined ? base.store : parseStore(file.store),
     ...(cluster ? { cluster } : {}),
     bridges: file.bridges ?? base.bridges,
     listeners,
@@ -59,6 +68,7 @@ function applyFile(base: Config, file: ConfigFile): Config {
 /** Flags and MQ_* variables are expressed as the config-file fragment they override. */
 export function overridesToFile(o: Overrides): ConfigFile {
   return {
+    store: o.store,
     listeners: {
       mqtt: { host: o.host, port: o.port },
       ws: { host: o.host, port: o.wsPort, path: o.wsPath },

@@ -8,6 +8,7 @@ import {
   type LogLevel,
   port,
   redisUrl,
+  storeSpec,
   wsPath,
 } from './config-schema.js';
 import { StartupError } from './errors.js';
@@ -27,6 +28,7 @@ export interface Overrides {
   aclFile?: string;
   allowAnonymous?: boolean;
   redisUrl?: string;
+  store?: string;
 }
 
 type Kind = 'string' | 'integer' | 'boolean';
@@ -152,6 +154,16 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'string',
     schema: redisUrl,
     description: 'cluster mode: keep sessions in this Redis and share messages with the other nodes on it',
+  },
+  {
+    key: 'store',
+    flag: '--store <store>',
+    env: 'MQ_STORE',
+    configPath: 'store',
+    kind: 'string',
+    schema: storeSpec,
+    description:
+      'memory (lost on restart) or sqlite:PATH (sessions, queued and retained messages survive restarts and crashes) (default: memory)',
   },
 ];
 
