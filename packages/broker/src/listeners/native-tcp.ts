@@ -149,7 +149,7 @@ export class NativeTcpServer {
   address(): ListenerAddress {
     const out: Record<string, unknown> = {};
     this.#handle.getsockname(out);
-    return { type: 'tcp', host: String(out.address), port: Number(out.port) };
+    return { type: 'tcp', host: String(out.address), port: Number(out.port), engine: 'native' };
   }
 
   close(): Promise<void> {

@@ -36,7 +36,12 @@ function createNetTcpListener(config: TcpListenerConfig, accept: AcceptTransport
       remotePort: socket.remotePort,
     });
   });
-  return serverListener('tcp', server, config.host ?? DEFAULT_HOST, config.port);
+  const listener = serverListener('tcp', server, config.host ?? DEFAULT_HOST, config.port);
+  return {
+    type: 'tcp',
+    listen: async () => ({ ...(await listener.listen()), engine: 'net' }),
+    close: () => listener.close(),
+  };
 }
 
 /** Shared listen/close for anything built on a net.Server (tcp, ws and later tls, wss). */

@@ -31,6 +31,8 @@ export interface ListenerAddress {
   type: string;
   host: string;
   port: number;
+  /** TCP listeners: which socket engine serves it ('native' unless configured or unavailable). */
+  engine?: 'native' | 'net';
 }
 
 /** A bound server socket feeding accepted byte streams to the broker. */
