@@ -16,9 +16,15 @@ export interface FrameRoute {
   readonly sharedOnly: boolean;
   /** Nodes that had no member of the groups when the message reached them. */
   readonly tried: readonly string[];
+  /** Sent before the sender knew the other nodes' groups: every node serves its own (at least once). */
+  readonly unrouted?: boolean;
 }
 
 const NO_ROUTE: FrameRoute = { assignments: [], sharedOnly: false, tried: [] };
+const UNROUTED: FrameRoute = { assignments: [], sharedOnly: false, tried: [], unrouted: true };
+/** Bits of the route's flags byte. */
+const SHARED_ONLY = 1;
+const UNROUTED_FLAG = 2;
 
 /** Kinds of frames on the shares channel. */
 export const ShareKind = {
@@ -73,7 +79,9 @@ export function encodeMessageFrame(sender: string, message: Message, route: Fram
     .string(sender)
     .varint(route.assignments.length);
   for (const [group, node] of route.assignments) w.string(group).string(node);
-  w.u8(route.sharedOnly ? 1 : 0).varint(route.tried.length);
+  w.u8((route.sharedOnly ? SHARED_ONLY : 0) | (route.unrouted ? UNROUTED_FLAG : 0)).varint(
+    route.tried.length,
+  );
   for (const node of route.tried) w.string(node);
   writeMessage(w, message);
   return w.finish();
@@ -91,9 +99,11 @@ export function decodeMessageFrame(bytes: Uint8Array): {
   const count = r.varint();
   const assignments: Array<readonly [string, string]> = [];
   for (let i = 0; i < count; i++) assignments.push([r.string(), r.string()]);
-  const sharedOnly = r.u8() === 1;
+  const flags = r.u8();
+  const sharedOnly = (flags & SHARED_ONLY) !== 0;
   const triedCount = r.varint();
   const message = () => readMessage(r);
+  if ((flags & UNROUTED_FLAG) !== 0) return { sender, route: UNROUTED, message };
   // The common frame (no group matched): no arrays kept.
   if (count === 0 && !sharedOnly && triedCount === 0) return { sender, route: NO_ROUTE, message };
   const tried: string[] = [];

@@ -216,8 +216,8 @@ export class RedisRouteBus implements RouteBus {
     if (route === undefined) return;
     const message = frame.message();
     // A hand-off replays what the session's own subscriptions missed, never a group passed on.
-    if (!route.sharedOnly) this.#handoff?.observe(message);
-    const missed = this.#deliver?.(message, route);
+    if (route === null || !route.sharedOnly) this.#handoff?.observe(message);
+    const missed = route === null ? this.#deliver?.(message) : this.#deliver?.(message, route);
     if (!missed || missed.length === 0) return;
     const passed = this.#groups.passOn(message, frame.route, missed);
     if (passed) this.#pub.publish(this.#keys.busChannel, passed).catch((err: Error) => this.#report(err));

@@ -25,6 +25,7 @@ redis.call('PUBLISH', KEYS[2], ARGV[2])
 return 0`;
 
 const NONE: SharedRoute = { groups: new Set<string>(), sharedOnly: false };
+const UNROUTED: FrameRoute = { assignments: [], sharedOnly: false, tried: [], unrouted: true };
 
 /**
  * Shared subscriptions across nodes: each message reaches one member of each `$share` group in the
@@ -111,12 +112,18 @@ export class SharedGroups {
 
   /** The route a message published on this node carries: the node serving each matching group. */
   routeFor(topic: string): FrameRoute | undefined {
+    // Until the table is loaded every node serves its own members: a duplicate rather than a loss.
+    if (this.#seen !== undefined) return UNROUTED;
     const assignments = this.#table.assign(topic);
     return assignments && { assignments, sharedOnly: false, tried: [] };
   }
 
-  /** The groups this node serves for a routed message; undefined when the frame is not for it at all. */
-  localRoute(route: FrameRoute): SharedRoute | undefined {
+  /**
+   * The groups this node serves for a routed message: null to serve all of its own (an unrouted frame),
+   * undefined when the frame is not for this node at all.
+   */
+  localRoute(route: FrameRoute): SharedRoute | null | undefined {
+    if (route.unrouted) return null;
     let groups: Set<string> | undefined;
     for (const [group, node] of route.assignments) {
       if (node !== this.#nodeId) continue;
