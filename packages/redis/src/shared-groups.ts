@@ -44,6 +44,8 @@ const UNROUTED: FrameRoute = { assignments: [], sharedOnly: false, tried: [], un
  *   only, to another node with members that has not had it yet. Only when none is left is the message
  *   dropped for that group, as a single broker drops it for a group without members. A member whose
  *   client is disconnected still counts: its session queues the message, as on a single broker.
+ * - Until a node has loaded the table its frames are unrouted: every node serves its own members, so
+ *   a message may reach a group twice but never not at all.
  * - A node clears its entries when it starts (left over from a crash) and when it closes. A node that
  *   crashed keeps its entries until it restarts: groups routed to it meanwhile reach nobody there.
  */

@@ -71,7 +71,7 @@ describe.runIf(hasSystemPeer('redis-server'))('two broker nodes sharing one Redi
     await Promise.all([endClient(pub), endClient(sub), endClient(exact)]);
   });
 
-  it('resumes a persistent session made on node A on node B with every message queued meanwhile', async () => {
+  it('[MQTT-3.1.2-5] resumes a persistent session made on node A on node B with every message queued meanwhile', async () => {
     const [a, b] = await cluster('roam:');
     const session = { clientId: 'roamer', clean: false, properties: { sessionExpiryInterval: 600 } };
     const first = await client(a.port, session);
