@@ -12,12 +12,7 @@ import { SqliteStoreError, SqliteStoreErrorCode } from './errors.js';
 import { type Database, openDatabase } from './load-driver.js';
 import { bad, fromRow, toQos, toRow } from './message-row.js';
 import { migrate } from './schema.js';
-import {
-  type OutgoingRow,
-  prepareStatements,
-  type SessionRow,
-  type Statements,
-} from './statements.js';
+import { type OutgoingRow, prepareStatements, type SessionRow, type Statements } from './statements.js';
 
 export interface SqlitePersistenceOptions {
   /** Database file, created with its schema when missing; `':memory:'` for a private in-memory database. */
