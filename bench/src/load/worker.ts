@@ -3,6 +3,7 @@ import { ClientConnection } from './client-connection.js';
 import { setEpoch } from './clock.js';
 import { ErrorLog } from './error-log.js';
 import { createHistogram } from './histogram.js';
+import { IdleConnections, idleConnectionsAvailable } from './idle-connections.js';
 import type { ConnectionSpec, FromWorker, Role, ToWorker, WorkerSetup } from './messages.js';
 import { Publisher, type PublisherTiming } from './publisher.js';
 import { SequenceTracker } from './sequence-tracker.js';
@@ -111,9 +112,17 @@ function open(spec: ConnectionSpec): ClientConnection {
   return connection;
 }
 
+const idle = new IdleConnections();
+
 /** Opens every connection of a role, at most maxPending handshakes at a time. */
 async function openRole(role: Role): Promise<void> {
   const specs = setup.connections.filter((c) => c.role === role);
+  if (role === 'idle' && idleConnectionsAvailable) {
+    const clientIds = specs.map((spec) => `mqb${process.pid}i${spec.index}`);
+    const opened = await idle.open(brokerPort, clientIds, setup.keepAlive, setup.maxPending, errors);
+    send({ type: 'opened', role, ...opened });
+    return;
+  }
   const handshakeNs: number[] = [];
   let ready = 0;
   let failed = 0;
@@ -196,8 +205,9 @@ function run(startNs: number, windowStartNs: number, windowEndNs: number): void 
 async function stop(): Promise<void> {
   timing.running = false;
   stopped = true;
-  const alive = connections.filter((c) => c.state === 'ready').length;
-  await Promise.all(connections.map((c) => c.close(DISCONNECT)));
+  const alive = connections.filter((c) => c.state === 'ready').length + idle.alive;
+  const closedByBroker = connections.filter((c) => c.closedByBroker).length + idle.closedByBroker;
+  await Promise.all([...connections.map((c) => c.close(DISCONNECT)), idle.stopAll()]);
   let unique = 0;
   let duplicates = 0;
   let outOfOrder = 0;
@@ -223,7 +233,7 @@ async function stop(): Promise<void> {
     receivedInWindow: stats.receivedInWindow,
     perSecond: stats.perSecond,
     histogram: stats.histogram,
-    closedByBroker: connections.filter((c) => c.closedByBroker).length,
+    closedByBroker,
     aliveAtEnd: alive,
     errors: errors.total,
     errorMessages: [...errors.counts],
