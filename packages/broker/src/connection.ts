@@ -81,6 +81,8 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   /** Created on first write: an idle connection holds none. */
   #out: OutputBatch | undefined;
   #flushScheduled = false;
+  /** canWrite() said no since the last drain: the session must be told when the socket drains. */
+  #blocked = false;
   /** Packets that arrived while an async hook was pending; created the first time that happens. */
   #inbox: Fifo<Packet> | undefined;
   #pumping = false;
@@ -106,6 +108,7 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   }
 
   channelDrain(): void {
+    this.#blocked = false;
     this.session?.drain();
   }
 
@@ -193,10 +196,12 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   // --- DeliveryTarget -------------------------------------------------------------------------
 
   canWrite(): boolean {
-    return (
-      this.state === 'connected' &&
-      this.#channel.pendingBytes + (this.#out?.bytes ?? 0) < this.ctx.options.limits.socketHighWaterMark
-    );
+    if (this.state !== 'connected') return false;
+    if (this.#channel.pendingBytes + (this.#out?.bytes ?? 0) < this.ctx.options.limits.socketHighWaterMark) {
+      return true;
+    }
+    this.#blocked = true;
+    return false;
   }
 
   sendQuota(): number {
@@ -400,8 +405,9 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
     if (bytes === undefined) return;
     if (!this.#channel.writable) return;
     this.#channel.write(bytes);
-    // Messages held back only by our own not-yet-flushed bytes get no 'drain' event: resume them here.
-    if (this.session?.queue.length && !this.#channel.needsDrain) {
+    // Deliveries held back only by our own not-yet-flushed bytes get no drain event: resume them here.
+    if ((this.#blocked || this.session?.queue.length) && !this.#channel.needsDrain) {
+      this.#blocked = false;
       setImmediate(() => this.session?.drain());
     }
   }

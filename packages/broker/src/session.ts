@@ -131,12 +131,17 @@ export class Session {
     return existed;
   }
 
-  /** Hands one message to this session: sent now if possible, else queued (QoS 1/2) or dropped (QoS 0). */
+  /**
+   * Hands one message to this session: sent now if possible, else queued (QoS 1/2). QoS 0 to a backed-up
+   * socket is sent anyway when its publisher can be held back instead (queuePolicy 'backpressure'; it
+   * reads again once this socket drains), else dropped.
+   */
   deliver(delivery: Delivery): void {
     const target = this.target;
     if (delivery.qos === 0) {
-      if (target?.canWrite()) target.sendPublish(delivery, undefined, false);
-      else this.#deps.stats.qos0Dropped++;
+      if (target !== undefined && (target.canWrite() || this.#holdForQos0(delivery))) {
+        target.sendPublish(delivery, undefined, false);
+      } else this.#deps.stats.qos0Dropped++;
       return;
     }
     if (target !== undefined) this.#deps.flow.needsToRead(this);
@@ -293,6 +298,14 @@ export class Session {
     if (this.#deps.queuePolicy !== 'backpressure' || max === 0 || this.target === undefined) return false;
     if (this.#deps.flow.holdPublisher(delivery.message.origin, this)) return true;
     return this.queue.length < 2 * max;
+  }
+
+  /** Over the socket's high-water mark by what the publisher already sent (at most a read chunk) at most. */
+  #holdForQos0(delivery: Delivery): boolean {
+    return (
+      this.#deps.queuePolicy === 'backpressure' &&
+      this.#deps.flow.holdPublisher(delivery.message.origin, this)
+    );
   }
 
   #complete(entry: Outgoing): void {

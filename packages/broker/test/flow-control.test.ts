@@ -1,6 +1,6 @@
 import { ReasonCode } from '@mq/codec';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient, type Started, startBroker, text } from './harness.js';
+import { RawClient, type Started, startBroker, text, until } from './harness.js';
 
 let started: Started | undefined;
 afterEach(async () => {
@@ -91,6 +91,49 @@ describe('flow control and backpressure', () => {
     const session = started.broker.sessions.get('slow')!;
     expect(session.queue.length).toBeGreaterThan(0);
     await fast.end();
+    slow.destroy();
+  });
+
+  it('holds a QoS 0 publisher back instead of dropping while a subscriber socket is backed up (backpressure)', async () => {
+    started = await startBroker({ limits: { socketHighWaterMark: 64 * 1024 } });
+    const { client: slow } = await RawClient.connect(started.port, { clientId: 'slow0' });
+    slow.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'q0/#', qos: 0 }] });
+    await slow.expectPacket('suback');
+    slow.socket.pause();
+    const { client: pub } = await RawClient.connect(started.port, { clientId: 'pub0' });
+    const count = 300;
+    for (let i = 0; i < count; i++) {
+      const payload = new Uint8Array(32 * 1024);
+      new DataView(payload.buffer).setUint32(0, i);
+      pub.send({ type: 'publish', topic: `q0/${i % 3}`, qos: 0, retain: false, dup: false, payload });
+    }
+    // The broker stops reading the publisher once the subscriber's socket is over the mark.
+    await until(() => started!.broker.connections.get('slow0')?.canWrite() === false);
+    slow.socket.resume();
+    for (let i = 0; i < count; i++) {
+      const p = await slow.expectPacket('publish', 15_000);
+      expect(new DataView(p.payload.buffer, p.payload.byteOffset).getUint32(0)).toBe(i);
+    }
+    expect(started.broker.stats.qos0Dropped).toBe(0);
+    await Promise.all([pub.end(), slow.end()]);
+  });
+
+  it("drops QoS 0 for a backed-up subscriber under queuePolicy 'drop-new' rather than slowing its publisher", async () => {
+    started = await startBroker({ limits: { socketHighWaterMark: 64 * 1024, queuePolicy: 'drop-new' } });
+    const { client: slow } = await RawClient.connect(started.port, { clientId: 'slow1' });
+    slow.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'q0/#', qos: 0 }] });
+    await slow.expectPacket('suback');
+    slow.socket.pause();
+    const { client: pub } = await RawClient.connect(started.port, { clientId: 'pub1' });
+    const payload = new Uint8Array(32 * 1024);
+    for (let i = 0; i < 300; i++) {
+      pub.send({ type: 'publish', topic: 'q0/x', qos: 0, retain: false, dup: false, payload });
+    }
+    // The publisher is never held: a PINGREQ after its burst is answered while the subscriber still stalls.
+    pub.send({ type: 'pingreq' });
+    await pub.expectPacket('pingresp', 15_000);
+    expect(started.broker.stats.qos0Dropped).toBeGreaterThan(0);
+    await pub.end();
     slow.destroy();
   });
 
