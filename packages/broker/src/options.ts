@@ -39,7 +39,10 @@ export interface BrokerLimits {
   maxSubscriptionsPerClient: number;
   /** Levels a topic name or filter may have. Default 128. */
   maxTopicLevels: number;
-  /** Bytes buffered on a client socket above which QoS 0 deliveries are dropped and QoS 1/2 wait in the queue. Default 1 MiB. */
+  /**
+   * Bytes buffered on a client socket above which QoS 1/2 deliveries wait in the queue and QoS 0 ones are
+   * dropped, unless queuePolicy 'backpressure' can hold their publisher back instead. Default 1 MiB.
+   */
   socketHighWaterMark: number;
   /** Inbound packets buffered per connection before the socket is paused. Default 1000. */
   maxPendingPackets: number;
