@@ -103,6 +103,8 @@ describe.runIf(hasSqliteDriver())(
     const dir = mkdtempSync(join(tmpdir(), 'mq-sqlite-restart-'));
     const file = join(dir, 'broker.db');
     const running: BrokerChild[] = [];
+    /** The brokers on `file`, which the retained test restarts once more. */
+    const onFile: BrokerChild[] = [];
     const clients: MqttClient[] = [];
     const COUNT = 50;
 
@@ -147,6 +149,7 @@ describe.runIf(hasSqliteDriver())(
 
       const second = await startBroker(file);
       running.push(second);
+      onFile.push(second);
       const resumed = mqtt.connect(`mqtt://127.0.0.1:${second.port}`, {
         ...v5,
         clientId: 'durable-sub',
@@ -178,8 +181,8 @@ describe.runIf(hasSqliteDriver())(
     });
 
     it('[MQTT-3.3.1-5] [MQTT-3.3.1-9] a retained message stored before SIGKILL is sent to a new subscriber after restart (5.0)', async () => {
-      const broker = running.at(-1);
-      if (!broker) throw new Error('the previous test did not start a broker');
+      const broker = onFile.at(-1);
+      if (!broker) throw new Error('the first test did not start a broker');
       expect(await kill(broker, 'SIGKILL')).toBe('SIGKILL');
       const third = await startBroker(file);
       running.push(third);
@@ -203,6 +206,58 @@ describe.runIf(hasSqliteDriver())(
       // A clean stop after all this still works: SIGTERM closes the broker and the database.
       third.child.kill('SIGTERM');
       expect((await third.exited).code).toBe(0);
+    });
+
+    it('[MQTT-4.4.0-1] resends the QoS 1 messages that were in flight when the broker was killed, with their packet ids (5.0)', async () => {
+      const inflightFile = join(dir, 'inflight.db');
+      const first = await startBroker(inflightFile);
+      running.push(first);
+      const seen: Array<{ topic: string; messageId: number }> = [];
+      let holdFirst: () => void = () => {};
+      const firstHeld = new Promise<void>((done) => {
+        holdFirst = done;
+      });
+      // Records each PUBLISH and never acknowledges it, so the broker keeps it in flight.
+      const holder = await connect(first.port, {
+        clientId: 'slow-sub',
+        clean: false,
+        properties: { sessionExpiryInterval: 3600 },
+        customHandleAcks: (topic, _message, packet: mqtt.IPublishPacket) => {
+          seen.push({ topic, messageId: packet.messageId ?? 0 });
+          holdFirst();
+        },
+      });
+      clients.push(holder.client);
+      await holder.client.subscribeAsync('inflight/#', { qos: 1 });
+      const pub = await connect(first.port, { clientId: 'inflight-publisher' });
+      clients.push(pub.client);
+      // All three acknowledged to the publisher: each is queued or in flight for slow-sub from here on.
+      for (const n of [1, 2, 3]) await pub.client.publishAsync(`inflight/${n}`, `m${n}`, { qos: 1 });
+      await pub.client.endAsync();
+      await firstHeld;
+      expect(await kill(first, 'SIGKILL')).toBe('SIGKILL');
+
+      const second = await startBroker(inflightFile);
+      running.push(second);
+      const resumed = mqtt.connect(`mqtt://127.0.0.1:${second.port}`, {
+        ...v5,
+        clientId: 'slow-sub',
+        clean: false,
+        properties: { sessionExpiryInterval: 3600 },
+      });
+      clients.push(resumed);
+      const redelivered: Array<{ topic: string; messageId: number; dup: boolean }> = [];
+      const all = new Promise<void>((done) => {
+        resumed.on('message', (topic, _payload, packet) => {
+          redelivered.push({ topic, messageId: packet.messageId ?? 0, dup: packet.dup });
+          if (redelivered.length === 3) done();
+        });
+      });
+      await all;
+      expect(redelivered.map((m) => m.topic)).toEqual(['inflight/1', 'inflight/2', 'inflight/3']);
+      expect(redelivered[0]).toMatchObject({ messageId: seen[0]?.messageId, dup: true });
+      await resumed.endAsync();
+      expect(await kill(second, 'SIGKILL')).toBe('SIGKILL');
     });
   },
 );
