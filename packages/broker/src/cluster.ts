@@ -9,6 +9,12 @@ export interface SharedRoute {
   readonly groups: ReadonlySet<string>;
   /** Only `groups`: the other subscribers had the message already (a group passed on by another node). */
   readonly sharedOnly: boolean;
+  /**
+   * Groups this node serves only through a member whose client is connected: when all its members here
+   * are away the group is returned unserved, so the bus can try a node with one connected, rather than
+   * queue the message here. Other groups fall back to an away member's session, as on a single node.
+   */
+  readonly connectedOnly?: ReadonlySet<string>;
 }
 
 /**

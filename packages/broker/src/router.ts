@@ -178,8 +178,12 @@ export class Router {
     if (value.readCheck !== undefined && !this.#canRead(clientId, value, message.topic)) return;
     const route = this.#route;
     if (sub.shareName !== undefined) {
-      // In a cluster each group is served by the one node the route names.
-      if (route !== undefined && !route.groups.has(value.topicFilter)) return;
+      if (route !== undefined) {
+        // In a cluster each group is served by the one node the route names...
+        if (!route.groups.has(value.topicFilter)) return;
+        // ...and a member that would only queue it is skipped while another node may have one connected.
+        if (route.connectedOnly?.has(value.topicFilter) && this.#isAway(clientId)) return;
+      }
       this.#shared.push({ clientId, sub: value });
       return;
     }
@@ -197,6 +201,11 @@ export class Router {
     }
     this.#fold(clientId, value);
   };
+
+  /** A session without a connected client (it would only queue a delivery). */
+  #isAway(clientId: string): boolean {
+    return this.#sessions.get(clientId)?.target === undefined;
+  }
 
   /** Merges overlapping subscriptions of one subscriber: highest QoS, every subscription identifier. */
   #fold(clientId: string, value: StoredSubscription): void {

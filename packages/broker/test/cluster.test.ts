@@ -220,6 +220,13 @@ describe('cluster seam', () => {
     const passed = await route('passed', { groups: new Set(['$share/g/t']), sharedOnly: true });
     expect(passed.got).toHaveLength(1);
     expect(passed.got).not.toContain('plain');
+    // Connected members serve a group that another node could take too.
+    const connected = await route('connected', {
+      groups: new Set(['$share/g/t']),
+      sharedOnly: true,
+      connectedOnly: new Set(['$share/g/t']),
+    });
+    expect(connected.got).toHaveLength(1);
     // A group without a member on this node comes back to the bus.
     expect(await route('nobody', { groups: new Set(['$share/other/t']), sharedOnly: true })).toEqual({
       got: [],

@@ -54,6 +54,11 @@ export class ShareTable {
     this.#assigned.push([sub.filter, sub.subscriberKey]);
   };
 
+  /** Whether a node other than `tried` and `self` has members of `group` (without moving the cursor). */
+  hasOther(group: string, tried: readonly string[], self: string): boolean {
+    return this.#nodes.get(group)?.nodes.some((n) => n !== self && !tried.includes(n)) === true;
+  }
+
   /** Another node with members of `group`, none of `tried`; undefined when there is none. */
   next(group: string, tried: readonly string[]): string | undefined {
     const entry = this.#nodes.get(group);

@@ -42,8 +42,10 @@ const UNROUTED: FrameRoute = { assignments: [], sharedOnly: false, tried: [], un
  * - Nothing lost: a node named for a group that has no member there any more (it left while the frame
  *   was on its way, or the node's table was behind) passes the group on, with a frame for the groups
  *   only, to another node with members that has not had it yet. Only when none is left is the message
- *   dropped for that group, as a single broker drops it for a group without members. A member whose
- *   client is disconnected still counts: its session queues the message, as on a single broker.
+ *   dropped for that group, as a single broker drops it for a group without members.
+ * - Connected members first, as on a single broker: a node whose members of the group are all away
+ *   (persistent sessions without a client) passes the group on too while an untried node is left; the
+ *   last node tried queues it in an away member's session.
  * - Until a node has loaded the table its frames are unrouted: every node serves its own members, so
  *   a message may reach a group twice but never not at all.
  * - A node clears its entries when it starts (left over from a crash) and when it closes. A node that
@@ -133,7 +135,15 @@ export class SharedGroups {
       else groups.add(group);
     }
     if (groups === undefined) return route.sharedOnly ? undefined : NONE;
-    return { groups, sharedOnly: route.sharedOnly };
+    // Groups another node could still take: served here only by a connected member (see passOn).
+    let connectedOnly: Set<string> | undefined;
+    for (const group of groups) {
+      if (!this.#table.hasOther(group, route.tried, this.#nodeId)) continue;
+      if (connectedOnly === undefined) connectedOnly = new Set([group]);
+      else connectedOnly.add(group);
+    }
+    const local: SharedRoute = { groups, sharedOnly: route.sharedOnly };
+    return connectedOnly === undefined ? local : { ...local, connectedOnly };
   }
 
   /** Hands the groups this node had no member of to other nodes that have some (one frame). */

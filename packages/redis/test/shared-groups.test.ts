@@ -128,6 +128,60 @@ describe.runIf(hasSystemPeer('redis-server'))('shared subscriptions across two n
     await Promise.all([endClient(pub), endClient(onA.client)]);
   });
 
+  it('prefers a connected member on another node to queueing for an away one, and queues when all are away', async () => {
+    const [a, b] = await cluster('away:');
+    const persistent = { clean: false, properties: { sessionExpiryInterval: 600 } };
+    const join = async (port: number, clientId: string) => {
+      const connected = await client(port, { clientId, ...persistent });
+      await connected.client.subscribeAsync([GROUP, `flush/${clientId}`], { qos: 1 });
+      return connected;
+    };
+    const leave = async (node: ClusterNode, c: MqttClient) => {
+      const gone = new Promise((resolve) => node.broker.once('clientDisconnect', resolve));
+      await endClient(c);
+      await gone;
+    };
+    const online = await join(a.port, 'online');
+    const away = await join(b.port, 'away');
+    await waitForMembers(a, b);
+    await leave(b, away.client);
+    const { client: pubA } = await client(a.port, { clientId: 'pub-a' });
+    const { client: pubB } = await client(b.port, { clientId: 'pub-b' });
+    for (let i = 0; i < 10; i++) await (i % 2 ? pubB : pubA).publishAsync('jobs/x', `job-${i}`, { qos: 1 });
+    await waitFor(() => jobs(online.got).length >= 10, 'every message on the connected member');
+    expect(jobs(online.got).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `job-${i}`).sort());
+    // Nothing waited in the away member's session: back, it gets only its flush.
+    const back = await client(b.port, { clientId: 'away', ...persistent });
+    await flush(pubB, [{ id: 'away', got: back.got }]);
+    expect(jobs(back.got)).toEqual([]);
+
+    // With every member away the messages are queued, not lost.
+    await Promise.all([leave(a, online.client), leave(b, back.client)]);
+    for (let i = 0; i < 6; i++) await (i % 2 ? pubB : pubA).publishAsync('jobs/x', `queued-${i}`, { qos: 1 });
+    // Every node has routed them once each has routed a later message to a subscriber of its own.
+    const { client: probeA, got: probedA } = await client(a.port, { clientId: 'probe-a' });
+    const { client: probeB, got: probedB } = await client(b.port, { clientId: 'probe-b' });
+    await Promise.all([
+      probeA.subscribeAsync('probe', { qos: 1 }),
+      probeB.subscribeAsync('probe', { qos: 1 }),
+    ]);
+    await pubA.publishAsync('probe', 'after', { qos: 1 });
+    await Promise.all([
+      probedA.until(() => true, 'the probe on A'),
+      probedB.until(() => true, 'the probe on B'),
+    ]);
+    const againA = await client(a.port, { clientId: 'online', ...persistent });
+    const againB = await client(b.port, { clientId: 'away', ...persistent });
+    const queued = () => [...jobs(againA.got), ...jobs(againB.got)].filter((p) => p.startsWith('queued-'));
+    await waitFor(() => queued().length >= 6, 'every queued message after the members came back');
+    await flush(pubA, [
+      { id: 'online', got: againA.got },
+      { id: 'away', got: againB.got },
+    ]);
+    expect(queued().sort()).toEqual(Array.from({ length: 6 }, (_, i) => `queued-${i}`).sort());
+    await Promise.all([pubA, pubB, probeA, probeB, againA.client, againB.client].map((c) => endClient(c)));
+  });
+
   it('stops routing a group to a node once its last member has gone with its session', async () => {
     const [a, b] = await cluster('gone:');
     const onA = await member(a.port, 'stays');
