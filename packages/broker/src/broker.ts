@@ -132,6 +132,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
       {
         stats: this.stats,
         version: this.options.version,
+        ...(this.options.sys.nodeId !== undefined && { nodeId: this.options.sys.nodeId }),
         sessionCount: () => this.sessions.size,
         subscriptionCount: () => this.router.index.size,
         retainedCount: () => this.persistence.countRetained(),

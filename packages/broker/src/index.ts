@@ -9,7 +9,7 @@ export type {
 } from './auth.js';
 export { type AuthAnswer, type AuthHooks, type AuthVerdict, allow, type ClientInfo, deny } from './auth.js';
 export { Broker, type BrokerEvents, createBroker } from './broker.js';
-export { LocalRouteBus, type RouteBus } from './cluster.js';
+export { type DeliverMessage, LocalRouteBus, type RouteBus, type SharedRoute } from './cluster.js';
 export { type RouteBusContractCase, routeBusContract } from './cluster-contract.js';
 export type { ConnectionState, DisconnectInfo } from './connection.js';
 export { BrokerProtocolError } from './errors.js';

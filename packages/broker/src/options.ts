@@ -67,6 +67,11 @@ export interface SysOptions {
   enabled: boolean;
   /** Interval between updates. Default 10000 ms. */
   intervalMs: number;
+  /**
+   * This node's name in a cluster: its topics become $SYS/brokers/<nodeId>/... (EMQX style) instead of
+   * $SYS/broker/..., which every node would overwrite. One topic level: no '/', '+' or '#'.
+   */
+  nodeId?: string;
 }
 
 export interface BrokerOptions {
@@ -139,6 +144,10 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
   }
   if (limits.maxKeepAlive < 0 || limits.maxKeepAlive > 65535) {
     throw new RangeError('limits.maxKeepAlive must be 0..65535');
+  }
+  const nodeId = options.sys?.nodeId;
+  if (nodeId !== undefined && (nodeId === '' || /[/+#\u0000]/.test(nodeId))) {
+    throw new TypeError("sys.nodeId must be one topic level: not empty, no '/', '+', '#' or NUL");
   }
   if (!QUEUE_POLICIES.includes(limits.queuePolicy)) {
     throw new TypeError("limits.queuePolicy must be 'backpressure', 'drop-oldest' or 'drop-new'");

@@ -4,15 +4,17 @@ import type { BrokerStats } from './stats.js';
 export interface SysSource {
   stats: BrokerStats;
   version: string;
+  /** Set in a cluster: this node's topics go under $SYS/brokers/<nodeId>/ so nodes do not overwrite each other. */
+  nodeId?: string;
   sessionCount(): number;
   subscriptionCount(): number;
   retainedCount(): Promise<number>;
 }
 
-/** Topic -> value, in the style of Mosquitto's $SYS/broker tree. */
+/** Topic -> value, in the style of Mosquitto's $SYS/broker tree (per node: $SYS/brokers/<nodeId>). */
 export async function sysValues(source: SysSource, now: number): Promise<Array<[string, string]>> {
   const s = source.stats;
-  return [
+  const values: Array<[string, string]> = [
     ['$SYS/broker/version', source.version],
     ['$SYS/broker/uptime', `${Math.floor((now - s.startedAt) / 1000)} seconds`],
     ['$SYS/broker/clients/connected', String(s.clientsConnected)],
@@ -29,6 +31,9 @@ export async function sysValues(source: SysSource, now: number): Promise<Array<[
     ['$SYS/broker/subscriptions/count', String(source.subscriptionCount())],
     ['$SYS/broker/retained messages/count', String(await source.retainedCount())],
   ];
+  if (source.nodeId === undefined) return values;
+  const prefix = `$SYS/brokers/${source.nodeId}/`;
+  return values.map(([topic, value]) => [prefix + topic.slice('$SYS/broker/'.length), value]);
 }
 
 const encoder = new TextEncoder();

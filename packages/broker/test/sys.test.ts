@@ -39,6 +39,29 @@ describe('$SYS topics', () => {
     await client.end();
   });
 
+  it("puts a cluster node's topics under $SYS/brokers/<nodeId> so nodes do not overwrite each other", async () => {
+    started = await startBroker({ sys: { enabled: true, intervalMs: 100, nodeId: 'node-a' } });
+    const { client } = await RawClient.connect(started.port, { clientId: 'sys-node' });
+    client.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: '$SYS/#', qos: 0 }] });
+    await client.expectPacket('suback');
+    const seen = new Map<string, string>();
+    while (seen.get('$SYS/brokers/node-a/clients/connected') !== '1') {
+      const p = await client.expectPacket('publish');
+      seen.set(p.topic, str(p.payload));
+    }
+    expect(seen.has('$SYS/brokers/node-a/version')).toBe(true);
+    expect(seen.has('$SYS/brokers/node-a/retained messages/count')).toBe(true);
+    expect([...seen.keys()].filter((t) => t.startsWith('$SYS/broker/'))).toEqual([]);
+    await client.end();
+  });
+
+  it('refuses a sys.nodeId that is not one topic level', async () => {
+    const { createBroker } = await import('../src/index.js');
+    for (const nodeId of ['', 'a/b', 'a+', '#']) {
+      expect(() => createBroker({ sys: { nodeId } }), nodeId).toThrow(/sys.nodeId/);
+    }
+  });
+
   it('does not route $SYS messages published by clients', async () => {
     started = await startBroker();
     const { client: watcher } = await RawClient.connect(started.port, { clientId: 'w' });
