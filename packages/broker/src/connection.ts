@@ -81,6 +81,8 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   /** Created on first write: an idle connection holds none. */
   #out: OutputBatch | undefined;
   #flushScheduled = false;
+  /** The last PUBACK/PUBREC waiting for the store: later ones go after it. */
+  #acksWaiting: Promise<void> | undefined;
   /** canWrite() said no since the last drain: the session must be told when the socket drains. */
   #blocked = false;
   /** Packets that arrived while an async hook was pending; created the first time that happens. */
@@ -178,6 +180,36 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   /** Writes a 4-byte ack (PUBACK, PUBREC, PUBREL, PUBCOMP) with reason Success and no properties. */
   writeAck(template: Uint8Array, packetId: number): void {
     this.#queue(template, 2, packetId, false);
+  }
+
+  /**
+   * PUBACK or PUBREC for a received PUBLISH: written once the store holds what the message changed (an
+   * asynchronous store may still be writing it to a subscriber's session), so an acknowledged message
+   * survives a broker crash. Acks keep the order of their PUBLISHes [MQTT-4.6.0-2] [MQTT-4.6.0-3]: once
+   * one waits, later ones wait behind it.
+   */
+  writePublishAck(template: Uint8Array, packetId: number): void {
+    const stored = this.#acksWaiting ?? this.ctx.persistence.whenDurable?.();
+    if (stored === undefined) {
+      this.writeAck(template, packetId);
+      return;
+    }
+    this.#afterStored(stored, () => this.writeAck(template, packetId));
+  }
+
+  /** send() for a refused PUBLISH's ack: in order with the acks waiting for the store. */
+  sendPublishAck(packet: Packet): void {
+    const waiting = this.#acksWaiting;
+    if (waiting === undefined) this.send(packet);
+    else this.#afterStored(waiting, () => this.send(packet));
+  }
+
+  #afterStored(stored: Promise<void>, write: () => void): void {
+    const next = stored.then(write);
+    this.#acksWaiting = next;
+    void next.then(() => {
+      if (this.#acksWaiting === next) this.#acksWaiting = undefined;
+    });
   }
 
   /** Queues bytes for this tick's write, with a packet id to patch into them (at patchAt >= 0). */

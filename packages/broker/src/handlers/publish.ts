@@ -33,7 +33,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void | P
   const packetId = packet.packetId ?? 0;
   if (packet.qos === 2 && session.incomingQos2.has(packetId)) {
     // A resend of a message already received: acknowledge again, do not deliver twice.
-    conn.writeAck(ACK_TEMPLATES.pubrec, packetId);
+    conn.writePublishAck(ACK_TEMPLATES.pubrec, packetId);
     return;
   }
   if (packet.qos > 0 && conn.protocolVersion === 5) {
@@ -67,15 +67,15 @@ function routeAndAck(conn: Connection, packet: PublishPacket, topic: string, ref
   }
   if (packet.qos === 1) {
     conn.inboundUnacked = Math.max(0, conn.inboundUnacked - 1);
-    if (refusal.ok) conn.writeAck(ACK_TEMPLATES.puback, packetId);
-    else conn.send(ackPacket(conn, 'puback', packetId, refusal));
+    if (refusal.ok) conn.writePublishAck(ACK_TEMPLATES.puback, packetId);
+    else conn.sendPublishAck(ackPacket(conn, 'puback', packetId, refusal));
   } else if (packet.qos === 2) {
     if (refusal.ok) {
       conn.session!.addIncomingQos2(packetId);
-      conn.writeAck(ACK_TEMPLATES.pubrec, packetId);
+      conn.writePublishAck(ACK_TEMPLATES.pubrec, packetId);
     } else {
       conn.inboundUnacked = Math.max(0, conn.inboundUnacked - 1);
-      conn.send(ackPacket(conn, 'pubrec', packetId, refusal));
+      conn.sendPublishAck(ackPacket(conn, 'pubrec', packetId, refusal));
     }
   }
 }

@@ -45,6 +45,12 @@ export function guardWrites(
     listWills: () => backend.listWills(),
     close: () => backend.close(),
   };
+  const whenDurable = backend.whenDurable?.bind(backend);
+  if (whenDurable !== undefined) {
+    // A failed write was reported by its own guard; the acknowledgement then goes out as it would without
+    // a store (live state in memory is authoritative).
+    guarded.whenDurable = () => whenDurable()?.then(undefined, () => {});
+  }
   for (const name of WRITES) {
     const write = guarded[name] as (...args: unknown[]) => Promise<void>;
     (guarded as unknown as Record<string, (...args: unknown[]) => Promise<void>>)[name] = (...args) => {

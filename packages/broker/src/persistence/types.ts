@@ -83,5 +83,13 @@ export interface Persistence {
   deleteWill(clientId: string): Promise<void>;
   listWills(): Promise<StoredWill[]>;
 
+  /**
+   * For stores that write asynchronously (a network round trip): a promise that settles once every
+   * write issued so far is stored, or undefined when none is pending. The broker holds back PUBACK and
+   * PUBREC until then, so a message it acknowledged survives a broker crash. Stores whose writes are done
+   * when the method returns (memory, SQLite) leave it out.
+   */
+  whenDurable?(): Promise<void> | undefined;
+
   close(): Promise<void>;
 }
