@@ -90,7 +90,11 @@ export const configFileSchema = z.strictObject(
     store: storeSpec.optional(),
     cluster: mapping({
       redis: mapping({ url: redisUrl.optional(), prefix: text('a non-empty key prefix').optional() }),
-      nodeId: text('a non-empty node id').optional(),
+      // It names the node's $SYS topics ($SYS/brokers/<nodeId>/...), so it must be one topic level.
+      nodeId: z
+        .string({ error: "a node id without '/', '+' or '#'" })
+        .regex(/^[^/+#\u0000]+$/, { error: "a node id without '/', '+' or '#'" })
+        .optional(),
     }),
     bridges: z.array(bridgeSchema, { error: 'a list of bridges' }).optional(),
     listeners: mapping({

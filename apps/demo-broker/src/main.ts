@@ -103,7 +103,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const cluster = config.cluster ? createClusterBackends(config.cluster) : undefined;
   const broker = createBroker(
     cluster
-      ? { ...options, persistence: cluster.persistence, routeBus: cluster.routeBus }
+      ? {
+          ...options,
+          persistence: cluster.persistence,
+          routeBus: cluster.routeBus,
+          // Per-node $SYS topics: nodes sharing one retained store must not overwrite each other's.
+          sys: { ...options.sys, nodeId: cluster.routeBus.nodeId },
+        }
       : { ...options, ...(store && { persistence: store }) },
   );
   cluster?.attach(broker);

@@ -60,6 +60,38 @@ describe.runIf(withRedis)('mq-broker --redis-url: two nodes serve as one broker'
       await Promise.all([sub.endAsync(), pub.endAsync()]);
     }
   });
+
+  it("publishes each node's $SYS topics under $SYS/brokers/<nodeId>, seen from the other node too", async () => {
+    const file = join(dir, 'node-c.yaml');
+    writeFileSync(file, 'cluster:\n  nodeId: node-c\nsys:\n  intervalMs: 200\n');
+    const c = await startBroker([
+      '--port',
+      '0',
+      '--ws-port',
+      '0',
+      '--config',
+      file,
+      '--redis-url',
+      redis.url,
+    ]);
+    nodes.push(c);
+    const [a] = nodes;
+    if (!a) throw new Error('nodes did not start');
+    const watcher = await mqtt.connectAsync(`mqtt://127.0.0.1:${a.port}`, {
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+      clientId: 'sys-watcher',
+    });
+    try {
+      const seen = new Promise<string>((done) => {
+        watcher.on('message', (topic) => done(topic));
+      });
+      await watcher.subscribeAsync('$SYS/brokers/node-c/clients/connected', { qos: 0 });
+      expect(await seen).toBe('$SYS/brokers/node-c/clients/connected');
+    } finally {
+      await watcher.endAsync();
+    }
+  });
 });
 
 describe('mq-broker --redis-url without a Redis', () => {

@@ -106,6 +106,13 @@ describe('loadConfigFile', () => {
     );
   });
 
+  it('refuses a cluster nodeId that cannot be one $SYS topic level', () => {
+    const error = errorOf(() => validateConfig('x.yaml', { cluster: { nodeId: 'rack/1' } }));
+    expect(error.message).toBe(
+      `x.yaml: cluster.nodeId: expected a node id without '/', '+' or '#', got "rack/1"`,
+    );
+  });
+
   it('reports YAML syntax errors with file, line and column', () => {
     const file = write('broken.yaml', 'listeners:\n  mqtt: [1, 2\n');
     expect(errorOf(() => loadConfigFile(file)).message).toMatch(
