@@ -56,7 +56,7 @@ function security(config: Config): BrokerOptions['auth'] {
 export function toBrokerOptions(config: Config, logger: Logger, version: string): BrokerOptions {
   const { mqtt, ws, mqtts, wss } = config.listeners;
   const listeners: NonNullable<BrokerOptions['listeners']> = [
-    { type: 'tcp', host: mqtt.host, port: mqtt.port },
+    { type: 'tcp', host: mqtt.host, port: mqtt.port, ...(mqtt.engine && { engine: mqtt.engine }) },
   ];
   if (ws.port !== 0) listeners.push({ type: 'ws', host: ws.host, port: ws.port, path: ws.path });
   if (mqtts) {

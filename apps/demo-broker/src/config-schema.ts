@@ -98,7 +98,11 @@ export const configFileSchema = z.strictObject(
     }),
     bridges: z.array(bridgeSchema, { error: 'a list of bridges' }).optional(),
     listeners: mapping({
-      mqtt: mapping({ host: host.optional(), port: port.optional() }),
+      mqtt: mapping({
+        host: host.optional(),
+        port: port.optional(),
+        engine: oneOf(['native', 'net']).optional(),
+      }),
       ws: mapping({ host: host.optional(), port: port.optional(), path: wsPath.optional() }),
       mqtts: mapping(tlsKeys),
       wss: mapping({ ...tlsKeys, path: wsPath.optional() }),
@@ -185,7 +189,8 @@ export type StoreConfig = { type: 'memory' } | { type: 'sqlite'; path: string };
 export interface Config {
   store: StoreConfig;
   listeners: {
-    mqtt: { host: string; port: number };
+    /** engine: @mq/broker's TCP socket engine (absent: its default, 'native'). */
+    mqtt: { host: string; port: number; engine?: 'native' | 'net' };
     /** port 0 disables the WebSocket listener. */
     ws: { host: string; port: number; path: string };
     mqtts?: TlsListener;

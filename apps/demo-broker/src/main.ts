@@ -156,7 +156,13 @@ function announce(
   for (const address of addresses) {
     const url = addressUrl(address, config);
     logger.info(
-      { listener: address.type, host: address.host, port: address.port, url },
+      {
+        listener: address.type,
+        host: address.host,
+        port: address.port,
+        url,
+        ...(address.engine && { engine: address.engine }),
+      },
       `listening on ${url}`,
     );
   }

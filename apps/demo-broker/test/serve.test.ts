@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test-support/mosquitto.js';
@@ -72,6 +75,7 @@ describe('mq-broker serves real clients', () => {
       ]),
     );
     expect(broker.logs.some((l) => l.msg === `listening on ws://127.0.0.1:${broker.wsPort}/mqtt`)).toBe(true);
+    expect(broker.logs.find((l) => l.listener === 'tcp')?.engine).toBe('native');
   });
 
   it('MQTT.js 3.1.1 and 5 over TCP', async () => {
@@ -168,5 +172,23 @@ describe('mq-broker serves real clients', () => {
     expect(gone).toMatchObject({ by: 'client', reasonCode: 0 });
     expect(gone.msg).toContain('normal disconnection (0x00)');
     expect(broker.logs.some((l) => JSON.stringify(l).includes('demo/log'))).toBe(false);
+  });
+});
+
+describe('mq-broker with listeners.mqtt.engine: net', () => {
+  it('serves MQTT on node:net sockets when the config file asks for them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mq-broker-engine-'));
+    const file = join(dir, 'net.yaml');
+    writeFileSync(file, 'listeners:\n  mqtt:\n    engine: net\n');
+    const broker = await startBroker(['--config', file, '--port', '0', '--ws-port', '0']);
+    try {
+      expect(broker.logs.find((l) => l.listener === 'tcp')?.engine).toBe('net');
+      expect(await roundTrip(`mqtt://127.0.0.1:${broker.port}`, 5, 'engine/net')).toBe(
+        `hello over mqtt://127.0.0.1:${broker.port}`,
+      );
+    } finally {
+      await broker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
