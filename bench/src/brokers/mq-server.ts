@@ -7,7 +7,7 @@ interface BenchBroker {
   close(): Promise<unknown>;
 }
 type CreateBroker = (options: {
-  listeners: Array<{ type: 'tcp'; host: string; port: number }>;
+  listeners: Array<{ type: 'tcp'; host: string; port: number; engine?: string }>;
 }) => BenchBroker;
 
 // The specifier is a variable so that type-checking the benchmark does not pull
@@ -23,8 +23,10 @@ if (typeof module_.createBroker !== 'function') {
 const limits = process.env.MQ_LIMITS
   ? (JSON.parse(process.env.MQ_LIMITS) as Record<string, unknown>)
   : undefined;
+// MQ_TCP_ENGINE=net runs the TCP listener on node:net sockets instead of the default engine, for an A/B.
+const engine = process.env.MQ_TCP_ENGINE;
 const broker = module_.createBroker({
-  listeners: [{ type: 'tcp', host: '127.0.0.1', port: 0 }],
+  listeners: [{ type: 'tcp', host: '127.0.0.1', port: 0, ...(engine ? { engine } : {}) }],
   ...(limits ? { limits } : {}),
 });
 await broker.listen();
