@@ -34,13 +34,20 @@ export const ShareKind = {
   Left: 2,
   /** The sender has no members of any group (it started or is closing). */
   Reset: 3,
+  /** Heartbeat: the sender is alive (sent every heartbeat period). */
+  Alive: 4,
+  /**
+   * The sender's liveness key lapsed and its entries were removed from the shares set, by whichever
+   * node found it dead (the sender itself, if it was only paused, announces its groups again).
+   */
+  Gone: 5,
 } as const;
 export type ShareKind = (typeof ShareKind)[keyof typeof ShareKind];
 
 export interface ShareFrame {
   kind: ShareKind;
   sender: string;
-  /** The group's full `$share/...` filter; '' for Reset. */
+  /** The group's full `$share/...` filter; '' for Reset, Alive and Gone. */
   group: string;
 }
 
@@ -111,6 +118,12 @@ export function decodeMessageFrame(bytes: Uint8Array): {
   return { sender, route: { assignments, sharedOnly, tried }, message };
 }
 
+const SHARE_KINDS: ReadonlySet<number> = new Set(Object.values(ShareKind));
+
+function isShareKind(kind: number): kind is ShareKind {
+  return SHARE_KINDS.has(kind);
+}
+
 export function encodeShareFrame(frame: ShareFrame): Buffer {
   return new BinaryWriter(32 + frame.group.length)
     .u8(FRAME_FORMAT)
@@ -124,7 +137,7 @@ export function decodeShareFrame(bytes: Uint8Array): ShareFrame {
   const r = new BinaryReader(bytes);
   checkFormat(r);
   const kind = r.u8();
-  if (kind !== ShareKind.Joined && kind !== ShareKind.Left && kind !== ShareKind.Reset) {
+  if (!isShareKind(kind)) {
     throw new RedisBackendError(RedisBackendErrorCode.BadRecord, `unknown share frame kind ${kind}`);
   }
   return { kind, sender: r.string(), group: r.string() };

@@ -26,6 +26,14 @@ export interface RedisRouteBusOptions {
   nodeId?: string;
   /** How long a CONNECT waits for the node holding the session to release it. Default 3000 ms. */
   handoffTimeoutMs?: number;
+  /** How often this node sends its heartbeat and refreshes its liveness key. Default 1000 ms. */
+  heartbeatMs?: number;
+  /**
+   * Silence after which another node counts as dead: no shared group is routed to it any more, and its
+   * group entries are removed once its liveness key (which lives this long) has lapsed. At least
+   * 2 × heartbeatMs. Default 5000 ms.
+   */
+  deadAfterMs?: number;
   /** Called with errors no caller can receive (a failed PUBLISH, a bad frame). Default: the broker's logger after attach(), else console.error. */
   onError?: (error: Error) => void;
 }
@@ -69,6 +77,7 @@ export class RedisRouteBus implements RouteBus {
   #closing: Promise<void> | undefined;
 
   constructor(options: RedisRouteBusOptions = {}) {
+    checkLiveness(options);
     this.nodeId = options.nodeId ?? randomUUID();
     this.#keys = redisKeys(options.prefix ?? DEFAULT_PREFIX);
     this.#handoffTimeoutMs = options.handoffTimeoutMs ?? 3000;
@@ -82,7 +91,16 @@ export class RedisRouteBus implements RouteBus {
     this.#sub.on('error', (err: Error) => this.#report(err));
     if (owned) redis.on('error', (err: Error) => this.#report(err));
     this.#sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.#onFrame(channel, data));
-    this.#groups = new SharedGroups(this.nodeId, this.#keys, redis, (err) => this.#report(err));
+    const heartbeatMs = options.heartbeatMs ?? 1000;
+    const deadAfterMs = options.deadAfterMs ?? 5000;
+    this.#groups = new SharedGroups({
+      nodeId: this.nodeId,
+      keys: this.#keys,
+      pub: redis,
+      report: (err) => this.#report(err),
+      heartbeatMs,
+      deadAfterMs,
+    });
     const keys = this.#keys;
     // Subscribed before loading the group table, so no membership change falls in between.
     this.#ready = this.#sub
@@ -110,6 +128,11 @@ export class RedisRouteBus implements RouteBus {
 
   onMessage(deliver: DeliverMessage): void {
     this.#deliver = deliver;
+  }
+
+  /** Whether this node hears `nodeId`'s heartbeats within `deadAfterMs` (for diagnostics). */
+  isNodeAlive(nodeId: string): boolean {
+    return this.#groups.isAlive(nodeId);
   }
 
   /** Whether this node believes `nodeId` has members of the `$share/...` group (for diagnostics). */
@@ -170,6 +193,7 @@ export class RedisRouteBus implements RouteBus {
     this.#deliver = undefined;
     this.#claimed = undefined;
     for (const settle of [...this.#pending.values()]) settle();
+    this.#groups.stop();
     // Sent before QUIT, which waits for it; skipped when Redis is unreachable.
     if (this.#pub.status === 'ready') this.#groups.leave();
     // Not waiting for the subscription: with Redis unreachable it may never settle.
@@ -257,5 +281,18 @@ export class RedisRouteBus implements RouteBus {
     const error = err instanceof Error ? err : new Error(String(err));
     if (this.#onError) this.#onError(error);
     else console.error('@mq/redis route bus:', error);
+  }
+}
+
+/** Both periods must be positive, and a node must miss at least two heartbeats before it counts as dead. */
+function checkLiveness(options: RedisRouteBusOptions): void {
+  const { heartbeatMs = 1000, deadAfterMs = 5000 } = options;
+  if (!Number.isFinite(heartbeatMs) || heartbeatMs <= 0) {
+    throw new RangeError(`heartbeatMs must be a positive number of milliseconds, got ${heartbeatMs}`);
+  }
+  if (!Number.isFinite(deadAfterMs) || deadAfterMs < 2 * heartbeatMs) {
+    throw new RangeError(
+      `deadAfterMs must be at least 2 × heartbeatMs (${2 * heartbeatMs}), got ${deadAfterMs}`,
+    );
   }
 }

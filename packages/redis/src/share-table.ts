@@ -11,10 +11,18 @@ const MAX_LEVELS = 4096;
  *
  * Groups are balanced per node, not per member: two members on one node and one on another each get a
  * quarter and a half of the messages.
+ *
+ * A node marked down (its heartbeats stopped) keeps its entries but is never picked, until it is heard
+ * again or its entries are removed.
  */
 export class ShareTable {
+  /** Nodes not picked for any group. */
+  readonly #down = new Set<string>();
   /** Subscriber key = node id, filter = the group's full `$share/...` filter. */
-  readonly #index = new SubscriptionIndex<true>({ limits: { maxLevels: MAX_LEVELS } });
+  readonly #index = new SubscriptionIndex<true>({
+    limits: { maxLevels: MAX_LEVELS },
+    isAvailable: (node) => !this.#down.has(node),
+  });
   /** Nodes per group, in join order, and a cursor for passing groups on. */
   readonly #nodes = new Map<string, { nodes: string[]; cursor: number }>();
   #assigned: Array<readonly [string, string]> = [];
@@ -33,13 +41,29 @@ export class ShareTable {
     if (entry.nodes.length === 0) this.#nodes.delete(group);
   }
 
-  /** Forgets every group of a node (it restarted or closed). */
+  /** Forgets every group of a node (it restarted, closed or was found dead). */
   reset(node: string): void {
     for (const sub of this.#index.subscriptionsOf(node)) this.set(node, sub.filter, false);
+    this.#down.delete(node);
   }
 
   has(node: string, group: string): boolean {
     return this.#index.has(node, group);
+  }
+
+  /** The groups `node` has members of. */
+  groupsOf(node: string): string[] {
+    return this.#index.subscriptionsOf(node).map((sub) => sub.filter);
+  }
+
+  /** Marks a node down (skipped when picking) or up again. */
+  setDown(node: string, down: boolean): void {
+    if (down) this.#down.add(node);
+    else this.#down.delete(node);
+  }
+
+  isDown(node: string): boolean {
+    return this.#down.has(node);
   }
 
   /** For one message: the node that serves each matching group, or undefined when no group matches. */
@@ -54,12 +78,13 @@ export class ShareTable {
     this.#assigned.push([sub.filter, sub.subscriberKey]);
   };
 
-  /** Whether a node other than `tried` and `self` has members of `group` (without moving the cursor). */
+  /** Whether a node up, other than `tried` and `self`, has members of `group` (without moving the cursor). */
   hasOther(group: string, tried: readonly string[], self: string): boolean {
-    return this.#nodes.get(group)?.nodes.some((n) => n !== self && !tried.includes(n)) === true;
+    const nodes = this.#nodes.get(group)?.nodes;
+    return nodes?.some((n) => n !== self && !tried.includes(n) && !this.#down.has(n)) === true;
   }
 
-  /** Another node with members of `group`, none of `tried`; undefined when there is none. */
+  /** Another node up with members of `group`, none of `tried`; undefined when there is none. */
   next(group: string, tried: readonly string[]): string | undefined {
     const entry = this.#nodes.get(group);
     if (entry === undefined) return undefined;
@@ -67,7 +92,7 @@ export class ShareTable {
     for (let k = 0; k < nodes.length; k++) {
       const at = (entry.cursor + k) % nodes.length;
       const node = nodes[at]!;
-      if (!tried.includes(node)) {
+      if (!tried.includes(node) && !this.#down.has(node)) {
         entry.cursor = at + 1;
         return node;
       }

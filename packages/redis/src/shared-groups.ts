@@ -8,6 +8,8 @@ import {
   ShareKind,
 } from './frames.js';
 import type { RedisKeys } from './keys.js';
+import { NodeLiveness } from './node-liveness.js';
+import { LuaScript } from './redis-client.js';
 import { ShareTable } from './share-table.js';
 
 type SharedRoute = NonNullable<Parameters<Parameters<RouteBus['onMessage']>[0]>[1]>;
@@ -23,6 +25,36 @@ for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 redis.call('PUBLISH', KEYS[2], ARGV[2])
 return 0`;
+
+/**
+ * Removes a dead node's members from the shares set and tells every node, only if its liveness key
+ * (KEYS[3]) is still absent: a node that was only paused and beat again meanwhile keeps its entries.
+ * Returns -1 when the key is there, else how many members it removed (it publishes only if any).
+ */
+const REMOVE_DEAD = new LuaScript(`
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+local prefix = ARGV[1]
+local removed = 0
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if string.sub(member, 1, #prefix) == prefix then
+    redis.call('SREM', KEYS[1], member)
+    removed = removed + 1
+  end
+end
+if removed > 0 then redis.call('PUBLISH', KEYS[2], ARGV[2]) end
+return removed`);
+
+export interface SharedGroupsOptions {
+  nodeId: string;
+  keys: RedisKeys;
+  /** The bus's command connection (not the subscriber). */
+  pub: Redis;
+  report: (err: unknown) => void;
+  /** How often this node sends its heartbeat (and refreshes its liveness key). */
+  heartbeatMs: number;
+  /** Silence after which another node counts as dead; also the TTL this node gives its liveness key. */
+  deadAfterMs: number;
+}
 
 const NONE: SharedRoute = { groups: new Set<string>(), sharedOnly: false };
 const UNROUTED: FrameRoute = { assignments: [], sharedOnly: false, tried: [], unrouted: true };
@@ -48,8 +80,13 @@ const UNROUTED: FrameRoute = { assignments: [], sharedOnly: false, tried: [], un
  *   last node tried queues it in an away member's session.
  * - Until a node has loaded the table its frames are unrouted: every node serves its own members, so
  *   a message may reach a group twice but never not at all.
- * - A node clears its entries when it starts (left over from a crash) and when it closes. A node that
- *   crashed keeps its entries until it restarts: groups routed to it meanwhile reach nobody there.
+ * - A node clears its entries when it starts (left over from a crash) and when it closes.
+ * - Dead nodes: every node sends a heartbeat frame every `heartbeatMs` (and refreshes its liveness key
+ *   with a TTL of `deadAfterMs` in the same step). A node not heard for `deadAfterMs` (see NodeLiveness)
+ *   is marked down in the table at once, so no message is routed or passed on to it any more, without a
+ *   Redis round trip per message. Its entries in the shares set are then removed by a script that checks
+ *   its liveness key has lapsed, atomically, and publishes a Gone frame on which every node drops them.
+ *   Messages routed to it between its death and that moment reach nobody there.
  */
 export class SharedGroups {
   readonly #table = new ShareTable();
@@ -57,16 +94,31 @@ export class SharedGroups {
   readonly #keys: RedisKeys;
   readonly #pub: Redis;
   readonly #report: (err: unknown) => void;
+  readonly #deadAfterMs: number;
+  readonly #liveness: NodeLiveness;
+  readonly #heartbeat: NodeJS.Timeout;
+  readonly #aliveFrame: Buffer;
+  /** Dead nodes whose removal script is running. */
+  readonly #removing = new Set<string>();
   /** Live frames seen before the snapshot was applied (`<node>\0<group>`, or the node id of a Reset). */
   #seen: Set<string> | undefined = new Set();
 
-  constructor(nodeId: string, keys: RedisKeys, pub: Redis, report: (err: unknown) => void) {
-    this.#nodeId = nodeId;
-    this.#keys = keys;
-    this.#pub = pub;
-    this.#report = report;
+  constructor(options: SharedGroupsOptions) {
+    this.#nodeId = options.nodeId;
+    this.#keys = options.keys;
+    this.#pub = options.pub;
+    this.#report = options.report;
+    this.#deadAfterMs = options.deadAfterMs;
+    this.#liveness = new NodeLiveness(options.deadAfterMs);
+    this.#aliveFrame = encodeShareFrame({ kind: ShareKind.Alive, sender: this.#nodeId, group: '' });
     // Whatever an earlier run of this node left behind is stale: its sessions announce again.
     this.#reset();
+    this.#beat();
+    this.#heartbeat = setInterval(() => {
+      // While Redis is unreachable beats would only pile up in the offline queue.
+      if (this.#pub.status === 'ready') this.#beat();
+    }, options.heartbeatMs);
+    this.#heartbeat.unref();
   }
 
   /** Loads what other nodes announced before this one listened; call once subscribed to the frames. */
@@ -79,6 +131,8 @@ export class SharedGroups {
       const node = member.slice(0, at);
       if (at < 0 || node === this.#nodeId || seen?.has(node) || seen?.has(member)) continue;
       this.#table.set(node, member.slice(at + 1), true);
+      // A node that never beats again (it died before this one started) is dead one window from now.
+      this.#liveness.track(node, Date.now());
     }
   }
 
@@ -100,18 +154,34 @@ export class SharedGroups {
   /** A frame from the shares channel. */
   onFrame(data: Buffer): void {
     const frame = decodeShareFrame(data);
-    if (frame.sender === this.#nodeId) return;
-    if (frame.kind === ShareKind.Reset) {
-      this.#seen?.add(frame.sender);
-      this.#table.reset(frame.sender);
+    const { sender } = frame;
+    if (sender === this.#nodeId) {
+      if (frame.kind === ShareKind.Alive) this.#sweep(Date.now());
+      // Found dead while only paused: the others dropped our groups, so announce them again.
+      else if (frame.kind === ShareKind.Gone) this.#announceAgain();
       return;
     }
-    this.#seen?.add(`${frame.sender}${SEP}${frame.group}`);
-    this.#table.set(frame.sender, frame.group, frame.kind === ShareKind.Joined);
+    if (frame.kind === ShareKind.Reset || frame.kind === ShareKind.Gone) {
+      this.#seen?.add(sender);
+      this.#table.reset(sender);
+      this.#liveness.forget(sender);
+      return;
+    }
+    // Any other frame of a node shows it alive.
+    this.#liveness.heard(sender, Date.now());
+    this.#table.setDown(sender, false);
+    if (frame.kind === ShareKind.Alive) return;
+    this.#seen?.add(`${sender}${SEP}${frame.group}`);
+    this.#table.set(sender, frame.group, frame.kind === ShareKind.Joined);
   }
 
   has(node: string, group: string): boolean {
     return this.#table.has(node, group);
+  }
+
+  /** Whether `node` is heard within the dead-after window (this node always is). */
+  isAlive(node: string): boolean {
+    return node === this.#nodeId || this.#liveness.isAlive(node);
   }
 
   /** The route a message published on this node carries: the node serving each matching group. */
@@ -161,6 +231,60 @@ export class SharedGroups {
   /** Leaves every group (the node closes): other nodes stop routing groups here. */
   leave(): void {
     this.#reset();
+  }
+
+  /** Stops the heartbeat (the node closes, cleanly or not). */
+  stop(): void {
+    clearInterval(this.#heartbeat);
+  }
+
+  /** Refreshes the liveness key and tells every node, this one included, that this node is alive. */
+  #beat(): void {
+    this.#pub
+      .multi()
+      .set(this.#keys.node(this.#nodeId), '1', 'PX', this.#deadAfterMs)
+      .publish(this.#keys.shareChannel, this.#aliveFrame)
+      .exec()
+      .catch((err: Error) => this.#report(err));
+  }
+
+  /**
+   * Our own heartbeat came back: the moment to judge the others (see NodeLiveness). A silent node is
+   * skipped from now on; its entries go once its liveness key has lapsed (retried every heartbeat).
+   */
+  #sweep(now: number): void {
+    const liveness = this.#liveness;
+    liveness.heardSelf(now);
+    for (const node of liveness.silent()) {
+      if (this.#table.groupsOf(node).length === 0) {
+        liveness.forget(node);
+        continue;
+      }
+      this.#table.setDown(node, true);
+      this.#removeDead(node);
+    }
+  }
+
+  #removeDead(node: string): void {
+    if (this.#removing.has(node) || this.#pub.status !== 'ready') return;
+    this.#removing.add(node);
+    const keys = this.#keys;
+    const gone = encodeShareFrame({ kind: ShareKind.Gone, sender: node, group: '' });
+    REMOVE_DEAD.run(this.#pub, [keys.shares, keys.shareChannel, keys.node(node)], [`${node}${SEP}`, gone])
+      .then((removed) => {
+        // Nothing left in Redis (another node removed it, and its Gone frame is on its way or was
+        // missed): drop it here too, unless it spoke up meanwhile.
+        if (removed === 0 && this.#table.isDown(node)) {
+          this.#table.reset(node);
+          this.#liveness.forget(node);
+        }
+      })
+      .catch((err: Error) => this.#report(err))
+      .finally(() => this.#removing.delete(node));
+  }
+
+  #announceAgain(): void {
+    for (const group of this.#table.groupsOf(this.#nodeId)) this.changed(group, true);
   }
 
   #reset(): void {

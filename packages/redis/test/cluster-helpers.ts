@@ -1,6 +1,7 @@
 import { type AuthHooks, type Broker, createBroker } from '@mq/broker';
+import type { Redis, RedisOptions } from 'ioredis';
 import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
-import { RedisPersistence, RedisRouteBus } from '../src/index.js';
+import { type RedisConnection, RedisPersistence, RedisRouteBus } from '../src/index.js';
 
 /** One broker node of a test cluster. */
 export interface ClusterNode {
@@ -15,14 +16,32 @@ export async function startNode(
   redisUrl: string,
   prefix: string,
   nodeId: string,
-  extra: { auth?: AuthHooks; handoffTimeoutMs?: number } = {},
+  extra: {
+    auth?: AuthHooks;
+    handoffTimeoutMs?: number;
+    /** Instead of the URL (see crashableRedis). */
+    redis?: RedisConnection;
+    /** The bus's heartbeat and dead-after window, and the persistence's heartbeat. */
+    liveness?: { heartbeatMs: number; deadAfterMs: number; persistenceHeartbeatMs: number };
+    onError?: (error: Error) => void;
+  } = {},
 ): Promise<ClusterNode> {
-  const persistence = new RedisPersistence({ redis: redisUrl, prefix });
+  const redis = extra.redis ?? redisUrl;
+  const onError = extra.onError && { onError: extra.onError };
+  const liveness = extra.liveness;
+  const persistence = new RedisPersistence({
+    redis,
+    prefix,
+    ...(liveness && { heartbeatMs: liveness.persistenceHeartbeatMs }),
+    ...onError,
+  });
   const bus = new RedisRouteBus({
-    redis: redisUrl,
+    redis,
     prefix,
     nodeId,
     handoffTimeoutMs: extra.handoffTimeoutMs ?? 3000,
+    ...(liveness && { heartbeatMs: liveness.heartbeatMs, deadAfterMs: liveness.deadAfterMs }),
+    ...onError,
   });
   const broker = createBroker({
     listeners: [{ type: 'tcp', host: '127.0.0.1', port: 0 }],
@@ -36,6 +55,32 @@ export async function startNode(
   // Only once subscribed does this node hear what the others publish.
   await bus.ready();
   return { broker, port: address!.port, bus, persistence };
+}
+
+/**
+ * ioredis options for a node a test will crash: every connection carries `name` (the bus's subscriber
+ * too, a duplicate) and never reconnects, so killing them in Redis cuts the node off for good.
+ */
+export function crashableRedis(redisUrl: string, name: string): RedisOptions {
+  const url = new URL(redisUrl);
+  return { host: url.hostname, port: Number(url.port), connectionName: name, retryStrategy: () => null };
+}
+
+/**
+ * What a crash (SIGKILL, power loss) leaves behind, without the node's clean shutdown: Redis drops all
+ * of the node's connections at once (no Reset, no Left frame, no more heartbeats, liveness key left to
+ * lapse), then its client sockets go away without DISCONNECT.
+ */
+export async function crash(admin: Redis, node: ClusterNode, name: string): Promise<void> {
+  const clients = (await admin.call('CLIENT', 'LIST')) as string;
+  const ids = clients
+    .split('\n')
+    .filter((line) => line.includes(` name=${name} `))
+    .map((line) => /^id=(\d+)/.exec(line)?.[1])
+    .filter((id) => id !== undefined);
+  if (ids.length < 3) throw new Error(`expected the node's three Redis connections, found ${ids.length}`);
+  for (const id of ids) await admin.call('CLIENT', 'KILL', 'ID', id);
+  for (const conn of node.broker.connections.values()) conn.destroy();
 }
 
 export type Collector = ReturnType<typeof collect>;
@@ -97,4 +142,13 @@ export function collect(client: MqttClient) {
       });
     },
   };
+}
+
+/** Polls `condition` until it holds (rejects after `ms`). */
+export async function waitFor(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

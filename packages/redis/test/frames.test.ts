@@ -43,8 +43,9 @@ describe('bus frames', () => {
   }
 
   it('round-trips share frames and refuses an unknown kind with BAD_RECORD', () => {
-    for (const kind of [ShareKind.Joined, ShareKind.Left, ShareKind.Reset]) {
-      const frame = { kind, sender: 'n', group: kind === ShareKind.Reset ? '' : '$share/g/t' };
+    for (const kind of Object.values(ShareKind)) {
+      const withGroup = kind === ShareKind.Joined || kind === ShareKind.Left;
+      const frame = { kind, sender: 'n', group: withGroup ? '$share/g/t' : '' };
       expect(decodeShareFrame(encodeShareFrame(frame))).toEqual(frame);
     }
     const bad = encodeShareFrame({ kind: ShareKind.Joined, sender: 'n', group: '$share/g/t' });
@@ -79,5 +80,32 @@ describe('ShareTable', () => {
     table.reset('b');
     expect(table.assign('jobs/1')).toBeUndefined();
     expect(table.has('b', '$share/h/jobs/1')).toBe(false);
+  });
+
+  it('never picks a node marked down, to assign or pass a group on, and keeps its entries until reset', () => {
+    const table = new ShareTable();
+    table.set('a', '$share/g/jobs/#', true);
+    table.set('b', '$share/g/jobs/#', true);
+    table.set('b', '$share/h/jobs/#', true);
+    table.setDown('b', true);
+    const picks = Array.from({ length: 4 }, () => table.assign('jobs/1'));
+    // Group h has no node up: it is left out rather than sent to the dead node.
+    expect(picks).toEqual(Array.from({ length: 4 }, () => [['$share/g/jobs/#', 'a']]));
+    expect(table.next('$share/g/jobs/#', ['a'])).toBeUndefined();
+    expect(table.hasOther('$share/g/jobs/#', [], 'a')).toBe(false);
+    expect(table.groupsOf('b').sort()).toEqual(['$share/g/jobs/#', '$share/h/jobs/#']);
+    table.setDown('b', false);
+    const again = Array.from({ length: 2 }, () =>
+      table
+        .assign('jobs/1')
+        ?.map(([, node]) => node)
+        .sort(),
+    );
+    expect(again).toContainEqual(['b', 'b']);
+    expect(table.hasOther('$share/g/jobs/#', [], 'a')).toBe(true);
+    table.setDown('b', true);
+    table.reset('b');
+    expect(table.isDown('b')).toBe(false);
+    expect(table.groupsOf('b')).toEqual([]);
   });
 });

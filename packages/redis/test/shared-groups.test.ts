@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisHandle, startRedis } from '../../../test-support/redis.js';
 import { hasSystemPeer } from '../../../test-support/system-peers.js';
 import { decodeMessageFrame, encodeShareFrame, ShareKind } from '../src/frames.js';
-import { type ClusterNode, type Collector, connect, endClient, startNode } from './cluster-helpers.js';
+import {
+  type ClusterNode,
+  type Collector,
+  connect,
+  endClient,
+  startNode,
+  waitFor,
+} from './cluster-helpers.js';
 
 const GROUP = '$share/workers/jobs/#';
 
@@ -217,14 +224,6 @@ describe.runIf(hasSystemPeer('redis-server'))('shared subscriptions across two n
     await endClient(onA.client);
   });
 });
-
-async function waitFor(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function waitForMembers(a: ClusterNode, b: ClusterNode): Promise<void> {
   return waitFor(
