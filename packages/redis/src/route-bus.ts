@@ -55,7 +55,9 @@ type BusState = 'open' | 'closed';
  * (see SessionHandoff); without it a claim only drops the other node's connection.
  *
  * Shared subscriptions: a message frame names, for each `$share` group matching it, the one node that
- * serves that group, so each group gets each message once cluster-wide (see SharedGroups).
+ * serves that group, so each group gets each message once cluster-wide (see SharedGroups). Every node
+ * sends a heartbeat every `heartbeatMs`; a node silent for `deadAfterMs` is no longer picked for any group,
+ * and its group entries are removed once its liveness key has lapsed.
  */
 export class RedisRouteBus implements RouteBus {
   readonly nodeId: string;
