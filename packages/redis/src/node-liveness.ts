@@ -5,11 +5,16 @@
  * A node's silence is measured against this node's own heartbeats coming back from Redis, not against
  * the wall clock: frames of all nodes reach this node over one connection in one order, so when this
  * node's own view is behind (its subscriber connection is slow or reconnecting, or its event loop was
- * blocked) the others' heartbeats are behind by as much, and nobody is judged dead for it. After a gap
- * of more than half the window in its own heartbeats (an outage), every node gets the full window again.
+ * blocked) the others' heartbeats are behind by as much, and nobody is judged dead for it.
+ *
+ * After a gap in its own heartbeats (an outage) the others' first heartbeats may come up to a period
+ * after its own, so a gap longer than the window less two periods gives every node the whole window
+ * again: no node is taken for dead because this node's own view was interrupted.
  */
 export class NodeLiveness {
   readonly #deadAfterMs: number;
+  /** A longer gap in this node's own heartbeats restarts everyone's window. */
+  readonly #maxGapMs: number;
   /** When each other node was last heard (any frame of its own), or when it was first seen. */
   readonly #heard = new Map<string, number>();
   /** When this node's own heartbeat came back last. */
@@ -17,13 +22,15 @@ export class NodeLiveness {
   /** Since when this node's own heartbeats came back without a long gap: nobody is silent from before. */
   #since = 0;
 
-  constructor(deadAfterMs: number) {
+  /** `deadAfterMs` should be at least 4 × `heartbeatMs` (RedisRouteBus checks it). */
+  constructor(deadAfterMs: number, heartbeatMs: number) {
     this.#deadAfterMs = deadAfterMs;
+    this.#maxGapMs = deadAfterMs - 2 * heartbeatMs;
   }
 
   /** This node's own heartbeat came back at `at`. */
   heardSelf(at: number): void {
-    if (this.#self === undefined || at - this.#self > this.#deadAfterMs / 2) this.#since = at;
+    if (this.#self === undefined || at - this.#self > this.#maxGapMs) this.#since = at;
     this.#self = at;
   }
 

@@ -31,7 +31,7 @@ export interface RedisRouteBusOptions {
   /**
    * Silence after which another node counts as dead: no shared group is routed to it any more, and its
    * group entries are removed once its liveness key (which lives this long) has lapsed. At least
-   * 2 × heartbeatMs. Default 5000 ms.
+   * 4 × heartbeatMs. Default 5000 ms.
    */
   deadAfterMs?: number;
   /** Called with errors no caller can receive (a failed PUBLISH, a bad frame). Default: the broker's logger after attach(), else console.error. */
@@ -286,15 +286,18 @@ export class RedisRouteBus implements RouteBus {
   }
 }
 
-/** Both periods must be positive, and a node must miss at least two heartbeats before it counts as dead. */
+/**
+ * Both periods must be positive, and the window must hold four heartbeats: a node that misses one or
+ * two (jitter, a short outage of the observer's own view) is not taken for dead (see NodeLiveness).
+ */
 function checkLiveness(options: RedisRouteBusOptions): void {
   const { heartbeatMs = 1000, deadAfterMs = 5000 } = options;
   if (!Number.isFinite(heartbeatMs) || heartbeatMs <= 0) {
     throw new RangeError(`heartbeatMs must be a positive number of milliseconds, got ${heartbeatMs}`);
   }
-  if (!Number.isFinite(deadAfterMs) || deadAfterMs < 2 * heartbeatMs) {
+  if (!Number.isFinite(deadAfterMs) || deadAfterMs < 4 * heartbeatMs) {
     throw new RangeError(
-      `deadAfterMs must be at least 2 × heartbeatMs (${2 * heartbeatMs}), got ${deadAfterMs}`,
+      `deadAfterMs must be at least 4 × heartbeatMs (${4 * heartbeatMs}), got ${deadAfterMs}`,
     );
   }
 }

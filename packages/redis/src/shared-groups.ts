@@ -109,7 +109,7 @@ export class SharedGroups {
     this.#pub = options.pub;
     this.#report = options.report;
     this.#deadAfterMs = options.deadAfterMs;
-    this.#liveness = new NodeLiveness(options.deadAfterMs);
+    this.#liveness = new NodeLiveness(options.deadAfterMs, options.heartbeatMs);
     this.#aliveFrame = encodeShareFrame({ kind: ShareKind.Alive, sender: this.#nodeId, group: '' });
     // Whatever an earlier run of this node left behind is stale: its sessions announce again.
     this.#reset();
