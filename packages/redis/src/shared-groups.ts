@@ -44,6 +44,26 @@ end
 if removed > 0 then redis.call('PUBLISH', KEYS[2], ARGV[2]) end
 return removed`);
 
+/**
+ * The shares set with, after each member, 1 if its node's liveness key (ARGV[1] .. node) exists, else
+ * 0: a node starting after others died (a whole cluster restarting, say) skips them at once.
+ */
+const LOAD_SHARES = new LuaScript(`
+local out = {}
+local live = {}
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local at = string.find(member, '\\0', 1, true)
+  local alive = 0
+  if at then
+    local node = string.sub(member, 1, at - 1)
+    if live[node] == nil then live[node] = redis.call('EXISTS', ARGV[1] .. node) end
+    alive = live[node]
+  end
+  out[#out + 1] = member
+  out[#out + 1] = alive
+end
+return out`);
+
 export interface SharedGroupsOptions {
   nodeId: string;
   keys: RedisKeys;
@@ -123,16 +143,28 @@ export class SharedGroups {
 
   /** Loads what other nodes announced before this one listened; call once subscribed to the frames. */
   async load(): Promise<void> {
-    const members = await this.#pub.smembers(this.#keys.shares);
+    const keys = this.#keys;
+    const reply = (await LOAD_SHARES.run(this.#pub, [keys.shares], [keys.nodePrefix])) as Array<
+      string | number
+    >;
     const seen = this.#seen;
     this.#seen = undefined;
-    for (const member of members) {
+    const now = Date.now();
+    const lapsed = new Set<string>();
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      const member = String(reply[i]);
       const at = member.indexOf(SEP);
       const node = member.slice(0, at);
       if (at < 0 || node === this.#nodeId || seen?.has(node) || seen?.has(member)) continue;
       this.#table.set(node, member.slice(at + 1), true);
-      // A node that never beats again (it died before this one started) is dead one window from now.
-      this.#liveness.track(node, Date.now());
+      // A node that never beats again (its key still there) is dead one window from now.
+      this.#liveness.track(node, now);
+      if (reply[i + 1] === 0) lapsed.add(node);
+    }
+    // Dead before this node started: never picked; a heartbeat from it marks it up again.
+    for (const node of lapsed) {
+      this.#table.setDown(node, true);
+      this.#removeDead(node);
     }
   }
 
@@ -179,9 +211,9 @@ export class SharedGroups {
     return this.#table.has(node, group);
   }
 
-  /** Whether `node` is heard within the dead-after window (this node always is). */
+  /** Whether `node` is heard within the dead-after window and not marked down (this node always is). */
   isAlive(node: string): boolean {
-    return node === this.#nodeId || this.#liveness.isAlive(node);
+    return node === this.#nodeId || (this.#liveness.isAlive(node) && !this.#table.isDown(node));
   }
 
   /** The route a message published on this node carries: the node serving each matching group. */

@@ -268,6 +268,22 @@ describe.runIf(hasSystemPeer('redis-server'))('dead nodes in a cluster with shar
     await Promise.all([endClient(pub), endClient(onA.client)]);
   }, 60_000);
 
+  it('skips at once, when it starts, a node whose entries outlived its liveness key, and removes them', async () => {
+    // Left by a node that died with the rest of the cluster: nobody was there to remove its entry.
+    await admin.sadd('cold:shares', `x\u0000${GROUP}`);
+    const a = await node('cold:', 'a');
+    expect(a.bus.isNodeAlive('x')).toBe(false);
+    const onA = await member(a.port, 'worker-a');
+    const { client: pub } = await client(a.port, 'pub');
+    for (let i = 0; i < 10; i++) await pub.publishAsync('jobs/x', `job-${i}`, { qos: 1 });
+    await waitFor(() => jobs(onA.got).length >= 10, 'every message on the member on A');
+    await flush(pub, 'worker-a', onA.got);
+    expect(jobs(onA.got)).toEqual(Array.from({ length: 10 }, (_, i) => `job-${i}`));
+    await waitFor(() => !a.bus.hasGroupMembers('x', GROUP), 'node A to drop the entry of X');
+    expect(await admin.smembers('cold:shares')).toEqual([`a\u0000${GROUP}`]);
+    await Promise.all([endClient(pub), endClient(onA.client)]);
+  });
+
   it('announces its groups again when another node took it for dead while it was only paused', async () => {
     const a = await node('paused:', 'a');
     const b = await node('paused:', 'b');
