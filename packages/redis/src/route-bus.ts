@@ -93,6 +93,11 @@ export class RedisRouteBus implements RouteBus {
     this.#sub.on('error', (err: Error) => this.#report(err));
     if (owned) redis.on('error', (err: Error) => this.#report(err));
     this.#sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.#onFrame(channel, data));
+    let connects = 0;
+    this.#sub.on('ready', () => {
+      // Reconnected: a notice that this node was taken for dead may have gone by meanwhile.
+      if (connects++ > 0 && this.#state === 'open') this.#groups.announceAgain();
+    });
     const heartbeatMs = options.heartbeatMs ?? 1000;
     const deadAfterMs = options.deadAfterMs ?? 5000;
     this.#groups = new SharedGroups({

@@ -190,7 +190,7 @@ export class SharedGroups {
     if (sender === this.#nodeId) {
       if (frame.kind === ShareKind.Alive) this.#sweep(Date.now());
       // Found dead while only paused: the others dropped our groups, so announce them again.
-      else if (frame.kind === ShareKind.Gone) this.#announceAgain();
+      else if (frame.kind === ShareKind.Gone) this.announceAgain();
       return;
     }
     if (frame.kind === ShareKind.Reset || frame.kind === ShareKind.Gone) {
@@ -315,7 +315,11 @@ export class SharedGroups {
       .finally(() => this.#removing.delete(node));
   }
 
-  #announceAgain(): void {
+  /**
+   * Announces every group of this node again (idempotent): after it was taken for dead, or when it may
+   * have missed the notice that it was (its subscriber connection was down).
+   */
+  announceAgain(): void {
     for (const group of this.#table.groupsOf(this.#nodeId)) this.changed(group, true);
   }
 

@@ -57,13 +57,26 @@ export async function startNode(
   return { broker, port: address!.port, bus, persistence };
 }
 
-/**
- * ioredis options for a node a test will crash: every connection carries `name` (the bus's subscriber
- * too, a duplicate) and never reconnects, so killing them in Redis cuts the node off for good.
- */
-export function crashableRedis(redisUrl: string, name: string): RedisOptions {
+/** ioredis options whose connections carry `name` (the bus's subscriber too, a duplicate), for CLIENT LIST. */
+export function namedRedis(redisUrl: string, name: string): RedisOptions {
   const url = new URL(redisUrl);
-  return { host: url.hostname, port: Number(url.port), connectionName: name, retryStrategy: () => null };
+  return { host: url.hostname, port: Number(url.port), connectionName: name };
+}
+
+/** Named connections that never reconnect: killing them in Redis cuts the node off for good. */
+export function crashableRedis(redisUrl: string, name: string): RedisOptions {
+  return { ...namedRedis(redisUrl, name), retryStrategy: () => null };
+}
+
+/** Ids of the connections named `name`; `subscriber` picks the one in pub/sub mode, or the others. */
+export async function connectionIds(admin: Redis, name: string, subscriber?: boolean): Promise<string[]> {
+  const clients = (await admin.call('CLIENT', 'LIST')) as string;
+  return clients
+    .split('\n')
+    .filter((line) => line.includes(` name=${name} `))
+    .filter((line) => subscriber === undefined || / sub=[1-9]/.test(line) === subscriber)
+    .map((line) => /^id=(\d+)/.exec(line)?.[1])
+    .filter((id) => id !== undefined);
 }
 
 /**
@@ -72,12 +85,7 @@ export function crashableRedis(redisUrl: string, name: string): RedisOptions {
  * lapse), then its client sockets go away without DISCONNECT.
  */
 export async function crash(admin: Redis, node: ClusterNode, name: string): Promise<void> {
-  const clients = (await admin.call('CLIENT', 'LIST')) as string;
-  const ids = clients
-    .split('\n')
-    .filter((line) => line.includes(` name=${name} `))
-    .map((line) => /^id=(\d+)/.exec(line)?.[1])
-    .filter((id) => id !== undefined);
+  const ids = await connectionIds(admin, name);
   if (ids.length < 3) throw new Error(`expected the node's three Redis connections, found ${ids.length}`);
   for (const id of ids) await admin.call('CLIENT', 'KILL', 'ID', id);
   for (const conn of node.broker.connections.values()) conn.destroy();

@@ -10,9 +10,11 @@ import {
   type ClusterNode,
   type Collector,
   connect,
+  connectionIds,
   crash,
   crashableRedis,
   endClient,
+  namedRedis,
   startNode,
   waitFor,
 } from './cluster-helpers.js';
@@ -92,11 +94,14 @@ describe.runIf(hasSystemPeer('redis-server'))('dead nodes in a cluster with shar
   const redisClients: Redis[] = [];
   const crashErrors: Error[] = [];
 
-  async function node(prefix: string, nodeId: string, crashable = false): Promise<ClusterNode> {
+  /** A node; 'crashable' ones never reconnect, 'named' ones do (see cluster-helpers). */
+  async function node(prefix: string, nodeId: string, redis?: 'crashable' | 'named'): Promise<ClusterNode> {
+    const name = `${prefix}${nodeId}`;
     const started = await startNode(server.url, prefix, nodeId, {
       liveness,
-      ...(crashable && {
-        redis: crashableRedis(server.url, `${prefix}${nodeId}`),
+      ...(redis === 'named' && { redis: namedRedis(server.url, name) }),
+      ...(redis === 'crashable' && {
+        redis: crashableRedis(server.url, name),
         // Cut off from Redis, its writes and heartbeats fail until the test ends.
         onError: (err: Error) => crashErrors.push(err),
       }),
@@ -171,7 +176,7 @@ describe.runIf(hasSystemPeer('redis-server'))('dead nodes in a cluster with shar
 
   it('drops a crashed node from routing and from the shares set, and then no QoS 1 message is lost', async () => {
     const a = await node('crash:', 'a');
-    const b = await node('crash:', 'b', true);
+    const b = await node('crash:', 'b', 'crashable');
     const c = await node('crash:', 'c');
     const onA = await member(a.port, 'worker-a');
     await member(b.port, 'worker-b');
@@ -310,5 +315,33 @@ describe.runIf(hasSystemPeer('redis-server'))('dead nodes in a cluster with shar
     await waitFor(() => b.bus.hasGroupMembers('z', marker), 'node B to read the marker');
     expect(b.bus.hasGroupMembers('a', GROUP)).toBe(true);
     expect(b.bus.isNodeAlive('a')).toBe(true);
+  });
+
+  it('announces its groups again once its subscriber is back, in case it missed that it was taken for dead', async () => {
+    const a = await node('missed:', 'a', 'named');
+    const b = await node('missed:', 'b');
+    await member(a.port, 'worker-a');
+    await waitFor(() => b.bus.hasGroupMembers('a', GROUP), 'node B to learn of the member on A');
+    const [subscriber] = await connectionIds(admin, 'missed:a', true);
+    if (subscriber === undefined) throw new Error('no subscriber connection of node A');
+    // In one step: A's subscriber drops (it reconnects), and A is removed with a notice it cannot hear.
+    await admin
+      .multi()
+      .call('CLIENT', 'KILL', 'ID', subscriber)
+      .srem('missed:shares', `a\u0000${GROUP}`)
+      .publish('missed:bus:shares', encodeShareFrame({ kind: ShareKind.Gone, sender: 'a', group: '' }))
+      .exec();
+    const deadline = Date.now() + 10_000;
+    while ((await admin.sismember('missed:shares', `a\u0000${GROUP}`)) === 0) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for node A to announce its group again');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const marker = '$share/marker/m';
+    await admin.publish(
+      'missed:bus:shares',
+      encodeShareFrame({ kind: ShareKind.Joined, sender: 'z', group: marker }),
+    );
+    await waitFor(() => b.bus.hasGroupMembers('z', marker), 'node B to read the marker');
+    expect(b.bus.hasGroupMembers('a', GROUP)).toBe(true);
   });
 });
