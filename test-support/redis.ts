@@ -16,6 +16,9 @@ export interface RedisHandle {
   readonly dir: string;
   /** Everything redis-server wrote so far (handy in a failing test). */
   log(): string;
+  /** Freezes the server (SIGSTOP) until resume(): every command waits, as on a stalled network. */
+  pause(): void;
+  resume(): void;
   /** Stops the server (SIGTERM), waits for it to exit and removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -83,8 +86,15 @@ export async function startRedis(options: { startTimeoutMs?: number } = {}): Pro
       url: `redis://127.0.0.1:${port}`,
       dir,
       log: () => output,
+      pause: () => {
+        child.kill('SIGSTOP');
+      },
+      resume: () => {
+        child.kill('SIGCONT');
+      },
       stop: () => {
         stopping ??= (async () => {
+          child.kill('SIGCONT');
           child.kill('SIGTERM');
           await exited(child);
           rmSync(dir, { recursive: true, force: true });

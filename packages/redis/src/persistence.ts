@@ -79,6 +79,8 @@ export class RedisPersistence implements Persistence {
   #nodeId: string | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
+  /** Writes issued and not yet applied (see whenDurable). */
+  readonly #pending = new Set<Promise<void>>();
 
   constructor(options: RedisPersistenceOptions = {}) {
     const { redis, owned } = openClient(options.redis);
@@ -274,13 +276,25 @@ export class RedisPersistence implements Persistence {
     if (this.#owned) await closeClient(this.redis);
   }
 
+  /**
+   * Settles once every write issued so far has been applied by Redis (undefined when none is pending):
+   * the broker holds PUBACK/PUBREC until then, so an acknowledged message is in Redis before the
+   * publisher hears of it. Only the writes pending now are awaited, not later ones, so a steady stream of
+   * writes cannot hold an acknowledgement back for ever.
+   */
+  whenDurable(): Promise<void> | undefined {
+    const pending = this.#pending;
+    if (pending.size === 0) return undefined;
+    if (pending.size === 1) return pending.values().next().value;
+    return Promise.all(pending).then(noop);
+  }
+
   /** Runs a write; a failure is reported, never thrown (see the class comment). */
-  async #write(run: () => Promise<unknown>): Promise<void> {
-    try {
-      await run();
-    } catch (err) {
-      this.#report(err);
-    }
+  #write(run: () => Promise<unknown>): Promise<void> {
+    const done = run().then(noop, (err: unknown) => this.#report(err));
+    this.#pending.add(done);
+    void done.then(() => this.#pending.delete(done));
+    return done;
   }
 
   #report(err: unknown): void {
@@ -305,3 +319,5 @@ function toSession(clientId: string, record: string, subs: Record<string, string
   const subscriptions = Object.values(subs).map((s) => JSON.parse(s) as StoredSubscription);
   return { ...fields, clientId, subscriptions };
 }
+
+function noop(): void {}
