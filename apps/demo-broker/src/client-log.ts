@@ -44,8 +44,25 @@ function clientFields(client: ClientInfo) {
   };
 }
 
-/** One line per connect, disconnect (with its reason) and client error; nothing per message at info. */
+/**
+ * One line per connect, disconnect (with its reason) and client error; nothing per message at info.
+ * Listeners are attached only for the levels that will print: with none the broker skips building the
+ * event's client details (per connection, and per message for 'publish').
+ */
 export function logClientEvents(broker: Pick<Broker, 'on'>, logger: Logger): void {
+  if (logger.isLevelEnabled('info')) logConnections(broker, logger);
+  broker.on('clientError', (client, error) => {
+    const who = client ? `client ${client.clientId}` : 'connection before CONNECT';
+    logger.warn({ ...(client ? clientFields(client) : {}), err: error }, `${who}: ${error.message}`);
+  });
+  if (logger.isLevelEnabled('trace')) {
+    broker.on('publish', (message, client) => {
+      logger.trace({ topic: message.topic, qos: message.qos, clientId: client?.clientId }, 'publish');
+    });
+  }
+}
+
+function logConnections(broker: Pick<Broker, 'on'>, logger: Logger): void {
   broker.on('client', (client, sessionPresent) => {
     const version =
       { 3: '3.1', 4: '3.1.1', 5: '5' }[client.protocolVersion] ?? String(client.protocolVersion);
@@ -60,15 +77,5 @@ export function logClientEvents(broker: Pick<Broker, 'on'>, logger: Logger): voi
       { ...clientFields(client), by: reason.by, reasonCode: reason.reasonCode },
       `client ${client.clientId} disconnected: ${describeDisconnect(reason)}`,
     );
-  });
-  broker.on('clientError', (client, error) => {
-    const who = client ? `client ${client.clientId}` : 'connection before CONNECT';
-    logger.warn({ ...(client ? clientFields(client) : {}), err: error }, `${who}: ${error.message}`);
-  });
-  broker.on('publish', (message, client) => {
-    // Per-message lines only at trace, where someone asked for them.
-    if (logger.isLevelEnabled('trace')) {
-      logger.trace({ topic: message.topic, qos: message.qos, clientId: client?.clientId }, 'publish');
-    }
   });
 }

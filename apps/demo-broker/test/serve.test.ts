@@ -192,3 +192,21 @@ describe('mq-broker with listeners.mqtt.engine: net', () => {
     }
   });
 });
+
+describe('mq-broker log levels', () => {
+  it('logs one line per message at trace (and none at info, above)', async () => {
+    const trace = await startBroker(['--port', '0', '--ws-port', '0', '--log-level', 'trace']);
+    try {
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${trace.port}`, {
+        clientId: 'level-check',
+        reconnectPeriod: 0,
+      });
+      await client.publishAsync('demo/level', 'x', { qos: 1 });
+      await client.endAsync();
+      const line = await trace.waitForLog((l) => l.msg === 'publish' && l.topic === 'demo/level');
+      expect(line).toMatchObject({ clientId: 'level-check', qos: 1 });
+    } finally {
+      await trace.stop();
+    }
+  });
+});
