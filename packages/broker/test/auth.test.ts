@@ -125,4 +125,32 @@ describe('auth hooks', () => {
     expect(v4.connack).toEqual({ type: 'connack', sessionPresent: false, reasonCode: 3 });
     await v4.client.closed();
   });
+
+  it('takes a synchronous answer from the authenticate hook: refusal, acceptance, and a synchronous throw', async () => {
+    started = await startBroker({
+      auth: {
+        authenticate: (ctx) => {
+          if (ctx.clientId === 'boom') throw new Error('directory down');
+          return ctx.username === 'ok' ? true : { ok: false, reasonCode: ReasonCode.NotAuthorized };
+        },
+      },
+    });
+    const refused = await RawClient.connect(started.port, {
+      clientId: 'c',
+      protocolVersion: 5,
+      username: 'no',
+    });
+    expect(refused.connack).toMatchObject({ reasonCode: ReasonCode.NotAuthorized });
+    await refused.client.closed();
+    const accepted = await RawClient.connect(started.port, {
+      clientId: 'd',
+      protocolVersion: 5,
+      username: 'ok',
+    });
+    expect(accepted.connack).toMatchObject({ reasonCode: ReasonCode.Success });
+    const boom = await RawClient.connect(started.port, { clientId: 'boom', protocolVersion: 5 });
+    expect(boom.connack).toMatchObject({ reasonCode: ReasonCode.ServerUnavailable });
+    await boom.client.closed();
+    await accepted.client.end();
+  });
 });

@@ -7,7 +7,13 @@ import {
   ReasonCode,
 } from '@mq/codec';
 import { admissionRefusals } from '../admission.js';
-import { type AuthStepResult, refusalCode, toVerdict } from '../auth.js';
+import {
+  type AuthAnswer,
+  type AuthenticateContext,
+  type AuthStepResult,
+  refusalCode,
+  toVerdict,
+} from '../auth.js';
 import type { Connection } from '../connection.js';
 import { NEVER_EXPIRES, type Session } from '../session.js';
 import { isValidTopicName } from '../topic.js';
@@ -249,16 +255,42 @@ function authenticate(flow: ConnectFlow): boolean | Promise<boolean> {
   const hook = flow.conn.ctx.auth.authenticate;
   // A completed enhanced authentication is the client's authentication.
   if (!hook || flow.enhancedAuth) return true;
-  return runAuthenticate(flow, hook);
+  let answer: ReturnType<typeof hook>;
+  try {
+    answer = hook(authenticateContext(flow));
+  } catch (err) {
+    return hookFailed(flow, err);
+  }
+  // A hook that answers synchronously (anonymous access, a certificate) keeps CONNECT synchronous.
+  if (!isPromiseLike(answer)) return judgeAuthenticate(flow, toVerdict(answer));
+  return settleAuthenticate(flow, answer);
 }
 
-async function runAuthenticate(
-  flow: ConnectFlow,
-  hook: NonNullable<Connection['ctx']['auth']['authenticate']>,
-): Promise<boolean> {
+async function settleAuthenticate(flow: ConnectFlow, answer: PromiseLike<AuthAnswer>): Promise<boolean> {
+  let verdict: ReturnType<typeof toVerdict>;
+  try {
+    verdict = toVerdict(await answer);
+  } catch (err) {
+    return hookFailed(flow, err);
+  }
+  if (flow.conn.state !== 'awaiting-connect') return false;
+  return judgeAuthenticate(flow, verdict);
+}
+
+function judgeAuthenticate(flow: ConnectFlow, verdict: ReturnType<typeof toVerdict>): boolean {
+  if (!verdict.ok) return refuse(flow, refusalCode(verdict.reasonCode, 'connack'), verdict.reasonString);
+  return true;
+}
+
+function hookFailed(flow: ConnectFlow, err: unknown): boolean {
+  flow.conn.ctx.logger.error({ err, clientId: flow.clientId }, 'authenticate hook failed');
+  return refuse(flow, ReasonCode.ServerUnavailable);
+}
+
+function authenticateContext(flow: ConnectFlow): AuthenticateContext {
   const { conn, packet } = flow;
   const certificate = conn.transport.certificate;
-  const ctx = {
+  return {
     clientId: flow.clientId,
     protocolVersion: packet.protocolVersion,
     listener: conn.transport.listener,
@@ -268,16 +300,10 @@ async function runAuthenticate(
     ...(conn.remoteAddress !== undefined && { remoteAddress: conn.remoteAddress }),
     ...(certificate !== undefined && { certificate }),
   };
-  let verdict: ReturnType<typeof toVerdict>;
-  try {
-    verdict = toVerdict(await hook(ctx));
-  } catch (err) {
-    conn.ctx.logger.error({ err, clientId: flow.clientId }, 'authenticate hook failed');
-    return refuse(flow, ReasonCode.ServerUnavailable);
-  }
-  if (conn.state !== 'awaiting-connect') return false;
-  if (!verdict.ok) return refuse(flow, refusalCode(verdict.reasonCode, 'connack'), verdict.reasonString);
-  return true;
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /** The will is a publish like any other: the publish authorizer sees it at CONNECT, so a will cannot bypass it. */

@@ -20,6 +20,20 @@ const verdictDeny = (reasonCode: number, reasonString: string): AuthVerdict => (
 
 let dummyHash: Promise<string> | undefined;
 
+const ALLOWED: AuthVerdict = { ok: true };
+
+async function checkPassword(
+  hash: string | undefined,
+  password: Uint8Array | undefined,
+): Promise<AuthVerdict> {
+  // Unknown users cost the same scrypt run, so timing does not reveal which names exist.
+  dummyHash ??= hashPassword('not a password');
+  const ok = await verifyPassword(password ?? new Uint8Array(0), hash ?? (await dummyHash));
+  return ok && hash !== undefined
+    ? ALLOWED
+    : verdictDeny(ReasonCode.BadUserNameOrPassword, 'bad user name or password');
+}
+
 /**
  * Built-in authentication and authorization as AuthHooks:
  * - a client certificate validated by the listener authenticates (its CN is the identity);
@@ -41,21 +55,16 @@ export function createSecurity(options: SecurityOptions = {}): AuthHooks {
       : new Acl(typeof options.acl === 'string' ? loadAclFile(options.acl) : options.acl);
 
   const hooks: AuthHooks = {
-    async authenticate(ctx: AuthenticateContext): Promise<AuthVerdict> {
+    // Synchronous unless a password must be checked: anonymous and certificate logins keep CONNECT synchronous.
+    authenticate(ctx: AuthenticateContext): AuthVerdict | Promise<AuthVerdict> {
       const cert = ctx.certificate;
-      if (cert?.authorized && (cert.useIdentityAsUsername || ctx.username === undefined)) return { ok: true };
+      if (cert?.authorized && (cert.useIdentityAsUsername || ctx.username === undefined)) return ALLOWED;
       if (ctx.username === undefined) {
         return allowAnonymous
-          ? { ok: true }
+          ? ALLOWED
           : verdictDeny(ReasonCode.NotAuthorized, 'anonymous access is not allowed');
       }
-      const hash = passwords.get(ctx.username);
-      // Unknown users cost the same scrypt run, so timing does not reveal which names exist.
-      dummyHash ??= hashPassword('not a password');
-      const ok = await verifyPassword(ctx.password ?? new Uint8Array(0), hash ?? (await dummyHash));
-      return ok && hash !== undefined
-        ? { ok: true }
-        : verdictDeny(ReasonCode.BadUserNameOrPassword, 'bad user name or password');
+      return checkPassword(passwords.get(ctx.username), ctx.password);
     },
   };
   if (acl) {
