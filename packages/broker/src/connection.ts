@@ -78,8 +78,10 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   readonly #decoder: PacketDecoder;
   #connectTimer: NodeJS.Timeout | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
-  /** Created on first write: an idle connection holds none. */
+  /** Created when a tick writes a second packet (or one to patch): an idle connection holds none. */
   #out: OutputBatch | undefined;
+  /** The tick's only packet so far, when it needs no patching. */
+  #lone: Uint8Array | undefined;
   #flushScheduled = false;
   /** The last PUBACK/PUBREC waiting for the store: later ones go after it. */
   #acksWaiting: Promise<void> | undefined;
@@ -215,8 +217,17 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   /** Queues bytes for this tick's write, with a packet id to patch into them (at patchAt >= 0). */
   #queue(bytes: Uint8Array, patchAt: number, packetId: number, dup: boolean): void {
     if (this.state === 'closed') return;
-    if (this.#out === undefined) this.#out = new OutputBatch();
-    this.#out.push(bytes, patchAt, packetId, dup);
+    if (this.#out === undefined && this.#lone === undefined && patchAt < 0) {
+      // One packet this tick with nothing to patch (a CONNACK, a SUBACK): written as is, no batch.
+      this.#lone = bytes;
+    } else {
+      if (this.#out === undefined) this.#out = new OutputBatch();
+      if (this.#lone !== undefined) {
+        this.#out.push(this.#lone);
+        this.#lone = undefined;
+      }
+      this.#out.push(bytes, patchAt, packetId, dup);
+    }
     this.ctx.stats.bytesSent += bytes.length;
     this.ctx.stats.messagesSent++;
     if (!this.#flushScheduled) {
@@ -229,7 +240,8 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
 
   canWrite(): boolean {
     if (this.state !== 'connected') return false;
-    if (this.#channel.pendingBytes + (this.#out?.bytes ?? 0) < this.ctx.options.limits.socketHighWaterMark) {
+    const unflushed = (this.#out?.bytes ?? 0) + (this.#lone?.length ?? 0);
+    if (this.#channel.pendingBytes + unflushed < this.ctx.options.limits.socketHighWaterMark) {
       return true;
     }
     this.#blocked = true;
@@ -420,6 +432,7 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
     if (this.#connectTimer) clearTimeout(this.#connectTimer);
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
     this.#out = undefined;
+    this.#lone = undefined;
     this.disconnectInfo ??= { by: 'network', reasonCode: ReasonCode.UnspecifiedError };
     this.ctx.connectionClosed(this);
     const waiters = this.#closedWaiters;
@@ -429,12 +442,17 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
 
   flush(): void {
     this.#flushScheduled = false;
-    const out = this.#out;
-    if (out === undefined) return;
-    // An idle connection keeps no batch: only one that wrote several packets this tick is likely busy.
-    if (out.length <= 1) this.#out = undefined;
-    const bytes = out.take();
-    if (bytes === undefined) return;
+    let bytes: Uint8Array | undefined = this.#lone;
+    if (bytes !== undefined) {
+      this.#lone = undefined;
+    } else {
+      const out = this.#out;
+      if (out === undefined) return;
+      // An idle connection keeps no batch: only one that wrote several packets this tick is likely busy.
+      if (out.length <= 1) this.#out = undefined;
+      bytes = out.take();
+      if (bytes === undefined) return;
+    }
     if (!this.#channel.writable) return;
     this.#channel.write(bytes);
     // Deliveries held back only by our own not-yet-flushed bytes get no drain event: resume them here.
