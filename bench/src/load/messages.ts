@@ -43,6 +43,8 @@ export type ToWorker =
       readonly windowStartNs: number;
       readonly windowEndNs: number;
     }
+  /** conns: open this many idle connections and close them again (warms the broker up). */
+  | { readonly cmd: 'warm'; readonly port: number; readonly count: number }
   | { readonly cmd: 'stop' };
 
 export interface OpenedReport {
@@ -70,4 +72,8 @@ export interface WorkerResult {
   readonly errorMessages: Array<[string, number]>;
 }
 
-export type FromWorker = OpenedReport | WorkerResult | { readonly type: 'fatal'; readonly message: string };
+export type FromWorker =
+  | OpenedReport
+  | WorkerResult
+  | { readonly type: 'warmed'; readonly ready: number }
+  | { readonly type: 'fatal'; readonly message: string };

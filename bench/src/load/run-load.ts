@@ -129,6 +129,9 @@ function trackCount(scenario: Scenario): number {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** conns: connections opened and closed before the measured ones (see runLoad). */
+const CONN_WARMUP = 2000;
+
 /** A group of workers and the replies they owe. */
 class WorkerPool {
   readonly #workers: Worker[];
@@ -237,8 +240,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
 
     if (scenario.shape === 'conns') {
+      // As the throughput runs have a warm-up, connections too: open and close CONN_WARMUP first (the
+      // RSS baseline above is still the fresh broker's, so the warm-up's memory counts against it).
+      await pool.request(
+        { cmd: 'warm', port: broker.port, count: Math.ceil(CONN_WARMUP / workers) },
+        setupMs,
+      );
+      await sleep(300);
+      const warmedAt = now();
       const opened = await openRole('idle');
-      const connectS = (now() - setupStart) / 1e9;
+      const connectS = (now() - warmedAt) / 1e9;
       await sleep(options.settleS * 1000);
       const rssAfter = rssKb(broker.pid);
       const results = await pool.request<WorkerResult>({ cmd: 'stop' }, 30_000);
