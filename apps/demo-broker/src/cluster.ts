@@ -1,6 +1,7 @@
 import type { Broker } from '@mq/broker';
 import { RedisPersistence, RedisRouteBus } from '@mq/redis';
 import type { ClusterConfig } from './config-schema.js';
+import { StartupError } from './errors.js';
 
 export interface ClusterBackends {
   persistence: RedisPersistence;
@@ -12,13 +13,26 @@ export interface ClusterBackends {
 /** Redis persistence and route bus on one URL and prefix, as packages/redis/README.md wires them. */
 export function createClusterBackends(cluster: ClusterConfig): ClusterBackends {
   const { url, prefix } = cluster.redis;
+  const routeBus = routeBusFor(cluster);
   const persistence = new RedisPersistence({ redis: url, ...(prefix === undefined ? {} : { prefix }) });
-  const routeBus = new RedisRouteBus({
-    redis: url,
-    ...(prefix === undefined ? {} : { prefix }),
-    ...(cluster.nodeId === undefined ? {} : { nodeId: cluster.nodeId }),
-  });
   return { persistence, routeBus, attach: (broker) => routeBus.attach(broker, persistence) };
+}
+
+/** The bus, or a config error naming the field when its heartbeat timings do not fit together. */
+function routeBusFor(cluster: ClusterConfig): RedisRouteBus {
+  const { url, prefix } = cluster.redis;
+  try {
+    return new RedisRouteBus({
+      redis: url,
+      ...(prefix === undefined ? {} : { prefix }),
+      ...(cluster.nodeId === undefined ? {} : { nodeId: cluster.nodeId }),
+      ...(cluster.heartbeatMs === undefined ? {} : { heartbeatMs: cluster.heartbeatMs }),
+      ...(cluster.deadAfterMs === undefined ? {} : { deadAfterMs: cluster.deadAfterMs }),
+    });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new StartupError('ERR_CONFIG', `cluster.deadAfterMs: ${error.message}`, { cause: error });
+  }
 }
 
 /** The URL without a password, for logs. */

@@ -95,6 +95,9 @@ export const configFileSchema = z.strictObject(
         .string({ error: "a node id without '/', '+' or '#'" })
         .regex(/^[^/+#\u0000]+$/, { error: "a node id without '/', '+' or '#'" })
         .optional(),
+      // How fast the other nodes notice that this one died (see @mq/redis "Dead nodes").
+      heartbeatMs: intIn(100, 60_000).optional(),
+      deadAfterMs: intIn(400, 600_000).optional(),
     }),
     bridges: z.array(bridgeSchema, { error: 'a list of bridges' }).optional(),
     listeners: mapping({
@@ -163,6 +166,8 @@ export type BridgeConfig = z.infer<typeof bridgeSchema>;
 export interface ClusterConfig {
   redis: { url: string; prefix?: string };
   nodeId?: string;
+  heartbeatMs?: number;
+  deadAfterMs?: number;
 }
 
 /** A TLS listener (on only when its section is in the config file). */

@@ -90,9 +90,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 
   let options: ReturnType<typeof toBrokerOptions>;
   let store: ReturnType<typeof openStore>;
+  let cluster: ReturnType<typeof createClusterBackends> | undefined;
   try {
     options = toBrokerOptions(config, logger, VERSION);
     store = openStore(config);
+    cluster = config.cluster ? createClusterBackends(config.cluster) : undefined;
   } catch (error) {
     if (!(error instanceof StartupError)) throw error;
     logger.fatal({ err: error }, `cannot start: ${error.message}`);
@@ -100,7 +102,6 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.exitCode = error.exitCode;
     return;
   }
-  const cluster = config.cluster ? createClusterBackends(config.cluster) : undefined;
   const broker = createBroker(
     cluster
       ? {

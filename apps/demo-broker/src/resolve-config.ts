@@ -27,7 +27,14 @@ function applyCluster(
   if (!file) return base;
   const redis = layer(base?.redis ?? { url: DEFAULT_REDIS_URL }, file.redis);
   const nodeId = file.nodeId ?? base?.nodeId;
-  return nodeId === undefined ? { redis } : { redis, nodeId };
+  const heartbeatMs = file.heartbeatMs ?? base?.heartbeatMs;
+  const deadAfterMs = file.deadAfterMs ?? base?.deadAfterMs;
+  return {
+    redis,
+    ...(nodeId !== undefined && { nodeId }),
+    ...(heartbeatMs !== undefined && { heartbeatMs }),
+    ...(deadAfterMs !== undefined && { deadAfterMs }),
+  };
 }
 
 /** `memory` or `sqlite:PATH`, already checked by the schema. */

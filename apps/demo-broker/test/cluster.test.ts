@@ -114,4 +114,27 @@ describe('mq-broker --redis-url without a Redis', () => {
     );
     expect(result.stdout).not.toContain('secret');
   });
+
+  it('refuses heartbeat timings that cannot detect a dead node, naming the field, before touching Redis', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mq-broker-heartbeat-'));
+    const file = join(dir, 'cluster.yaml');
+    writeFileSync(file, 'cluster:\n  redis:\n    url: redis://127.0.0.1:1\n  heartbeatMs: 2000\n');
+    try {
+      const result = await runCli([
+        '--config',
+        file,
+        '--port',
+        '0',
+        '--ws-port',
+        '0',
+        '--log-format',
+        'json',
+      ]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^mq-broker: cluster\.deadAfterMs: .*heartbeatMs/m);
+      expect(result.stdout).not.toContain('did not answer');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

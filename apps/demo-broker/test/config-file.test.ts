@@ -41,6 +41,8 @@ describe('the example config', () => {
     expect(config.cluster).toEqual({
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'mq:' },
       nodeId: 'node-a',
+      heartbeatMs: 1000,
+      deadAfterMs: 5000,
     });
     expect(config.bridges.map((b) => b.topics.map((t) => t.direction))).toEqual([['out', 'in', 'both']]);
   });
