@@ -40,6 +40,10 @@ afterEach(async () => {
   started = undefined;
 });
 
+function publish(client: RawClient, topic: string, qos: 1 | 2, packetId: number): void {
+  client.send({ type: 'publish', topic, qos, packetId, retain: false, dup: false, payload: text(topic) });
+}
+
 async function offlineSubscriber(port: number): Promise<void> {
   const { client } = await RawClient.connect(port, {
     clientId: 'away',
@@ -58,15 +62,7 @@ describe('acknowledgements wait for an asynchronous store', () => {
     started = await startBroker({ persistence: store });
     await offlineSubscriber(started.port);
     const { client } = await RawClient.connect(started.port, { clientId: 'pub' });
-    client.send({
-      type: 'publish',
-      topic: 'keep/1',
-      qos: 1,
-      packetId: 11,
-      retain: false,
-      dup: false,
-      payload: text('one'),
-    });
+    publish(client, 'keep/1', 1, 11);
     // Not acknowledged while the write to the absent subscriber's session is in flight.
     expect(await client.expectNoPacket(200)).toBeUndefined();
     expect(store.pendingWrites).toBe(1);
@@ -82,15 +78,7 @@ describe('acknowledgements wait for an asynchronous store', () => {
     started = await startBroker({ persistence: store });
     await offlineSubscriber(started.port);
     const { client } = await RawClient.connect(started.port, { clientId: 'pub2' });
-    client.send({
-      type: 'publish',
-      topic: 'keep/2',
-      qos: 2,
-      packetId: 12,
-      retain: false,
-      dup: false,
-      payload: text('two'),
-    });
+    publish(client, 'keep/2', 2, 12);
     expect(await client.expectNoPacket(200)).toBeUndefined();
     store.release();
     expect(await client.expectPacket('pubrec')).toMatchObject({ packetId: 12 });
@@ -102,19 +90,9 @@ describe('acknowledgements wait for an asynchronous store', () => {
     started = await startBroker({ persistence: store });
     await offlineSubscriber(started.port);
     const { client } = await RawClient.connect(started.port, { clientId: 'pub3' });
-    const publish = (topic: string, packetId: number) =>
-      client.send({
-        type: 'publish',
-        topic,
-        qos: 1,
-        packetId,
-        retain: false,
-        dup: false,
-        payload: text('x'),
-      });
-    publish('keep/3', 21); // stored for the absent subscriber: waits
-    publish('nobody/listens', 22); // nothing to store: would be acknowledged at once
-    publish('nobody/listens', 23);
+    publish(client, 'keep/3', 1, 21); // stored for the absent subscriber: waits
+    publish(client, 'nobody/listens', 1, 22); // nothing to store: would be acknowledged at once
+    publish(client, 'nobody/listens', 1, 23);
     expect(await client.expectNoPacket(200)).toBeUndefined();
     store.release();
     const ids = [];
@@ -127,15 +105,7 @@ describe('acknowledgements wait for an asynchronous store', () => {
     started = await startBroker({ persistence: new MemoryPersistence() });
     await offlineSubscriber(started.port);
     const { client } = await RawClient.connect(started.port, { clientId: 'pub4' });
-    client.send({
-      type: 'publish',
-      topic: 'keep/4',
-      qos: 1,
-      packetId: 31,
-      retain: false,
-      dup: false,
-      payload: text('y'),
-    });
+    publish(client, 'keep/4', 1, 31);
     expect(await client.expectPacket('puback', 1000)).toMatchObject({ packetId: 31 });
     await client.end();
   });

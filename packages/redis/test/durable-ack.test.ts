@@ -44,6 +44,26 @@ describe.runIf(hasSystemPeer('redis-server'))('acknowledgements wait for Redis',
     return address!.port;
   }
 
+  /** A raw MQTT 5 publisher, connected. */
+  async function publisher(port: number, clientId: string): Promise<RawClient> {
+    const pub = await RawClient.open(port);
+    pub.send({
+      type: 'connect',
+      protocolVersion: 5,
+      protocolName: 'MQTT',
+      clientId,
+      cleanStart: true,
+      keepAlive: 60,
+    });
+    await pub.until((p) => p.type === 'connack', 'CONNACK');
+    return pub;
+  }
+
+  function publishQos1(pub: RawClient, topic: string, packetId: number): void {
+    const payload = new TextEncoder().encode(topic);
+    pub.send({ type: 'publish', topic, qos: 1, packetId, retain: false, dup: false, payload });
+  }
+
   /** A persistent session with a QoS 1 subscription, left without a connection. */
   async function awaySubscriber(port: number): Promise<void> {
     const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
@@ -61,26 +81,9 @@ describe.runIf(hasSystemPeer('redis-server'))('acknowledgements wait for Redis',
   it('[MQTT-4.3.2-2] holds PUBACK while Redis has not stored the message for an absent subscriber', async () => {
     const port = await start();
     await awaySubscriber(port);
-    const pub = await RawClient.open(port);
-    pub.send({
-      type: 'connect',
-      protocolVersion: 5,
-      protocolName: 'MQTT',
-      clientId: 'pub',
-      cleanStart: true,
-      keepAlive: 60,
-    });
-    await pub.until((p) => p.type === 'connack', 'CONNACK');
+    const pub = await publisher(port, 'pub');
     server.pause();
-    pub.send({
-      type: 'publish',
-      topic: 'durable/1',
-      qos: 1,
-      packetId: 9,
-      retain: false,
-      dup: false,
-      payload: new TextEncoder().encode('kept'),
-    });
+    publishQos1(pub, 'durable/1', 9);
     await expect(pub.until((p) => p.type === 'puback', 'PUBACK', 400)).rejects.toThrow(/timed out/);
     server.resume();
     expect(await pub.until((p) => p.type === 'puback', 'PUBACK')).toMatchObject({ packetId: 9 });
@@ -91,26 +94,9 @@ describe.runIf(hasSystemPeer('redis-server'))('acknowledgements wait for Redis',
 
   it('acknowledges at once while nothing waits to be written, even with Redis frozen', async () => {
     const port = await start();
-    const pub = await RawClient.open(port);
-    pub.send({
-      type: 'connect',
-      protocolVersion: 5,
-      protocolName: 'MQTT',
-      clientId: 'pub2',
-      cleanStart: true,
-      keepAlive: 60,
-    });
-    await pub.until((p) => p.type === 'connack', 'CONNACK');
+    const pub = await publisher(port, 'pub2');
     server.pause();
-    pub.send({
-      type: 'publish',
-      topic: 'nobody/listens',
-      qos: 1,
-      packetId: 10,
-      retain: false,
-      dup: false,
-      payload: new TextEncoder().encode('x'),
-    });
+    publishQos1(pub, 'nobody/listens', 10);
     expect(await pub.until((p) => p.type === 'puback', 'PUBACK', 2000)).toMatchObject({ packetId: 10 });
     server.resume();
     pub.destroy();
