@@ -58,6 +58,8 @@ const OWNER = Symbol('owner');
 /** libuv's end-of-file read result. */
 const UV_EOF = -4095;
 const READ_BUFFER_BYTES = 64 * 1024;
+/** Accepted sockets inherit TCP_NODELAY from the listener (checked on Linux; elsewhere it is set per socket). */
+const NODELAY_INHERITED = process.platform === 'linux';
 
 let bindings: NativeBindings | null | undefined;
 
@@ -134,6 +136,8 @@ export class NativeTcpServer {
     const handle = new native.TCP(native.serverType);
     const family = net.isIP(host);
     let status = family === 6 ? handle.bind6(host, port, 0) : handle.bind(host, port);
+    // Linux hands TCP_NODELAY on from the listening socket to every accepted one: one system call, not one each.
+    if (status === 0 && NODELAY_INHERITED) status = handle.setNoDelay(true);
     if (status === 0) status = handle.listen(511);
     if (status !== 0) {
       handle.close(noop);
@@ -184,7 +188,7 @@ export class NativeTcpSocket implements ByteChannel, AcceptedTransport {
     handle.onread = onNativeRead;
     readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
     handle.useUserBuffer(readBuffer);
-    handle.setNoDelay(true);
+    if (!NODELAY_INHERITED) handle.setNoDelay(true);
   }
 
   get stream(): ByteChannel {
