@@ -413,7 +413,8 @@ function attachSession(flow: ConnectFlow): boolean {
   conn.clientId = flow.clientId;
   conn.username = flow.username;
   conn.session = session;
-  sessionOwners.set(session, flow.username);
+  // Read only where subscriptions are authorized per user: no WeakMap entry per connection otherwise.
+  if (ctx.auth.authorizeSubscribe !== undefined) sessionOwners.set(session, flow.username);
   session.save();
   return true;
 }
