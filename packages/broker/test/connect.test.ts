@@ -26,6 +26,35 @@ describe('CONNECT and CONNACK', () => {
     await client.end();
   });
 
+  it('resumes an MQTT 3.1 session with the reserved CONNACK byte left 0 (3.1 has no Session Present)', async () => {
+    started = await startBroker();
+    const first = await RawClient.connect(started.port, {
+      clientId: 'old31',
+      protocolVersion: 3,
+      cleanStart: false,
+    });
+    first.client.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'a/b', qos: 1 }] });
+    await first.client.expectPacket('suback');
+    await first.client.end();
+    const raw = await RawClient.open(started.port, 3);
+    const bytes: number[] = [];
+    raw.socket.prependListener('data', (chunk: Buffer) => bytes.push(...chunk));
+    raw.send(connectPacket({ clientId: 'old31', protocolVersion: 3, cleanStart: false }));
+    await raw.expectPacket('connack');
+    expect(bytes.slice(0, 4)).toEqual([0x20, 0x02, 0x00, 0x00]);
+    expect(started.broker.sessions.get('old31')?.subscriptions.has('a/b')).toBe(true);
+    await raw.end();
+  });
+
+  it('[MQTT-3.2.2-2] resumes an MQTT 3.1.1 session with CONNACK Session Present 1', async () => {
+    started = await startBroker();
+    const first = await RawClient.connect(started.port, { clientId: 'resume4', cleanStart: false });
+    await first.client.end();
+    const again = await RawClient.connect(started.port, { clientId: 'resume4', cleanStart: false });
+    expect(again.connack).toEqual({ type: 'connack', sessionPresent: true, reasonCode: 0 });
+    await again.client.end();
+  });
+
   it('[MQTT-3.1.4-5] [MQTT-3.2.2-8] answers a 5.0 CONNECT with CONNACK Success and its capabilities', async () => {
     started = await startBroker({
       limits: { receiveMaximum: 50, topicAliasMaximum: 8, maxPacketSize: 4096 },

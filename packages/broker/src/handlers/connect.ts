@@ -419,45 +419,53 @@ function attachSession(flow: ConnectFlow): boolean {
   return true;
 }
 
+/** 3.1/3.1.1 CONNACK accepted, without and with Session Present: the same four bytes for every client. */
+const CONNACK_ACCEPTED = Uint8Array.of(0x20, 0x02, 0x00, 0x00);
+const CONNACK_ACCEPTED_SESSION_PRESENT = Uint8Array.of(0x20, 0x02, 0x01, 0x00);
+
 function sendConnack(flow: ConnectFlow): boolean {
   const { conn, packet } = flow;
+  if (packet.protocolVersion < 5) {
+    // MQTT 3.1 (level 3) has no Session Present flag: that byte is reserved and stays 0.
+    const present = flow.sessionPresent && packet.protocolVersion === 4;
+    conn.writeBytes(present ? CONNACK_ACCEPTED_SESSION_PRESENT : CONNACK_ACCEPTED);
+    return true;
+  }
   const { limits } = conn.ctx.options;
   const connack: ConnackPacket = {
     type: 'connack',
     sessionPresent: flow.sessionPresent,
     reasonCode: ReasonCode.Success,
   };
-  if (packet.protocolVersion === 5) {
-    const props: ConnackProperties = {
-      receiveMaximum: limits.receiveMaximum,
-      maximumPacketSize: limits.maxPacketSize,
-      topicAliasMaximum: limits.topicAliasMaximum,
-      retainAvailable: true,
-      wildcardSubscriptionAvailable: true,
-      subscriptionIdentifiersAvailable: true,
-      sharedSubscriptionAvailable: true,
-    };
-    if (flow.assignedClientId) props.assignedClientIdentifier = flow.clientId;
-    // The method of the CONNECT, with any final data [MQTT-4.12.0-5].
-    if (flow.enhancedAuth) {
-      props.authenticationMethod = flow.enhancedAuth.method;
-      if (flow.enhancedAuth.data) props.authenticationData = flow.enhancedAuth.data;
-    }
-    if (flow.serverKeepAlive) props.serverKeepAlive = flow.keepAlive;
-    if (flow.sessionExpiryChanged) props.sessionExpiryInterval = flow.sessionExpiry;
-    // Only when asked for [MQTT-3.1.2-28].
-    if (packet.properties?.requestResponseInformation) {
-      const info = conn.ctx.options.responseInformation?.(flow.clientId);
-      if (info !== undefined) props.responseInformation = info;
-    }
-    connack.properties = props;
-    const cp = packet.properties;
-    conn.clientReceiveMaximum = cp?.receiveMaximum ?? 65535;
-    conn.requestProblemInformation = cp?.requestProblemInformation ?? true;
-    if (limits.topicAliasMaximum > 0) conn.inboundAliases = new InboundAliases(limits.topicAliasMaximum);
-    const outbound = Math.min(cp?.topicAliasMaximum ?? 0, limits.outboundTopicAliases);
-    if (outbound > 0) conn.outboundAliases = new OutboundAliases(outbound);
+  const props: ConnackProperties = {
+    receiveMaximum: limits.receiveMaximum,
+    maximumPacketSize: limits.maxPacketSize,
+    topicAliasMaximum: limits.topicAliasMaximum,
+    retainAvailable: true,
+    wildcardSubscriptionAvailable: true,
+    subscriptionIdentifiersAvailable: true,
+    sharedSubscriptionAvailable: true,
+  };
+  if (flow.assignedClientId) props.assignedClientIdentifier = flow.clientId;
+  // The method of the CONNECT, with any final data [MQTT-4.12.0-5].
+  if (flow.enhancedAuth) {
+    props.authenticationMethod = flow.enhancedAuth.method;
+    if (flow.enhancedAuth.data) props.authenticationData = flow.enhancedAuth.data;
   }
+  if (flow.serverKeepAlive) props.serverKeepAlive = flow.keepAlive;
+  if (flow.sessionExpiryChanged) props.sessionExpiryInterval = flow.sessionExpiry;
+  // Only when asked for [MQTT-3.1.2-28].
+  if (packet.properties?.requestResponseInformation) {
+    const info = conn.ctx.options.responseInformation?.(flow.clientId);
+    if (info !== undefined) props.responseInformation = info;
+  }
+  connack.properties = props;
+  const cp = packet.properties;
+  conn.clientReceiveMaximum = cp?.receiveMaximum ?? 65535;
+  conn.requestProblemInformation = cp?.requestProblemInformation ?? true;
+  if (limits.topicAliasMaximum > 0) conn.inboundAliases = new InboundAliases(limits.topicAliasMaximum);
+  const outbound = Math.min(cp?.topicAliasMaximum ?? 0, limits.outboundTopicAliases);
+  if (outbound > 0) conn.outboundAliases = new OutboundAliases(outbound);
   conn.send(connack);
   return true;
 }
