@@ -191,19 +191,24 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
    * one waits, later ones wait behind it.
    */
   writePublishAck(template: Uint8Array, packetId: number): void {
-    const stored = this.#acksWaiting ?? this.ctx.persistence.whenDurable?.();
-    if (stored === undefined) {
-      this.writeAck(template, packetId);
-      return;
-    }
-    this.#afterStored(stored, () => this.writeAck(template, packetId));
+    const stored = this.#ackBarrier();
+    if (stored === undefined) this.writeAck(template, packetId);
+    else this.#afterStored(stored, () => this.writeAck(template, packetId));
   }
 
   /** send() for a refused PUBLISH's ack: in order with the acks waiting for the store. */
   sendPublishAck(packet: Packet): void {
+    const stored = this.#ackBarrier();
+    if (stored === undefined) this.send(packet);
+    else this.#afterStored(stored, () => this.send(packet));
+  }
+
+  /** What an ack must wait for: the acks before it, and every store write issued so far (this one's too). */
+  #ackBarrier(): Promise<void> | undefined {
+    const durable = this.ctx.persistence.whenDurable?.();
     const waiting = this.#acksWaiting;
-    if (waiting === undefined) this.send(packet);
-    else this.#afterStored(waiting, () => this.send(packet));
+    if (waiting === undefined) return durable;
+    return durable === undefined ? waiting : waiting.then(() => durable);
   }
 
   #afterStored(stored: Promise<void>, write: () => void): void {

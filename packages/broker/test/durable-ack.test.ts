@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryPersistence, type StoredOutgoing } from '../src/index.js';
-import { RawClient, type Started, startBroker, text } from './harness.js';
+import { RawClient, type Started, startBroker, text, until } from './harness.js';
 
 /**
  * A store that writes asynchronously, as a networked one does: outgoing-message writes land only when the
@@ -31,6 +31,11 @@ class LaggingStore extends MemoryPersistence {
 
   release(): void {
     for (const resolve of this.#pending.splice(0)) resolve();
+  }
+
+  /** Lands only the oldest pending write. */
+  releaseOne(): void {
+    this.#pending.shift()?.();
   }
 }
 
@@ -98,6 +103,23 @@ describe('acknowledgements wait for an asynchronous store', () => {
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push((await client.expectPacket('puback')).packetId);
     expect(ids).toEqual([21, 22, 23]);
+    await client.end();
+  });
+
+  it('does not let a later PUBACK overtake its own write while an earlier ack waits', async () => {
+    const store = new LaggingStore();
+    started = await startBroker({ persistence: store });
+    await offlineSubscriber(started.port);
+    const { client } = await RawClient.connect(started.port, { clientId: 'pub5' });
+    publish(client, 'keep/5', 1, 41);
+    publish(client, 'keep/6', 1, 42);
+    await until(() => store.pendingWrites === 2);
+    store.releaseOne();
+    expect(await client.expectPacket('puback')).toMatchObject({ packetId: 41 });
+    // keep/6 is still not stored: its PUBACK must wait although the ack before it went out.
+    expect(await client.expectNoPacket(200)).toBeUndefined();
+    store.release();
+    expect(await client.expectPacket('puback')).toMatchObject({ packetId: 42 });
     await client.end();
   });
 
