@@ -123,3 +123,8 @@ export function refusalCode(reasonCode: number, packet: 'connack' | 'puback' | '
   const allowed = REASON_CODES_BY_PACKET[packet] ?? [];
   return reasonCode >= 0x80 && allowed.includes(reasonCode) ? reasonCode : NOT_AUTHORIZED;
 }
+
+/** A hook's answer that must be awaited; hooks may answer synchronously to keep their packet's path synchronous. */
+export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}

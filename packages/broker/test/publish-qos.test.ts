@@ -319,20 +319,29 @@ describe('PUBLISH QoS flows', () => {
     await sub.end();
   });
 
-  it('[MQTT-4.8.0-2] closes the connection when an authorization hook fails', async () => {
-    started = await startBroker({
-      auth: {
-        authorizePublish: async () => {
-          throw new Error('store down');
-        },
+  for (const [kind, authorizePublish] of [
+    [
+      'rejects',
+      async () => {
+        throw new Error('store down');
       },
+    ],
+    [
+      'throws',
+      () => {
+        throw new Error('store down');
+      },
+    ],
+  ] as const) {
+    it(`[MQTT-4.8.0-2] closes the connection when an authorization hook ${kind}`, async () => {
+      started = await startBroker({ auth: { authorizePublish } });
+      const { client } = await RawClient.connect(started.port, { clientId: 'p', protocolVersion: 5 });
+      client.send(publish('a', 'x', 1, 1));
+      expect(await client.nextPacket()).toMatchObject({
+        type: 'disconnect',
+        reasonCode: ReasonCode.UnspecifiedError,
+      });
+      await client.closed();
     });
-    const { client } = await RawClient.connect(started.port, { clientId: 'p', protocolVersion: 5 });
-    client.send(publish('a', 'x', 1, 1));
-    expect(await client.nextPacket()).toMatchObject({
-      type: 'disconnect',
-      reasonCode: ReasonCode.UnspecifiedError,
-    });
-    await client.closed();
-  });
+  }
 });

@@ -11,6 +11,7 @@ import {
   type AuthAnswer,
   type AuthenticateContext,
   type AuthStepResult,
+  isPromiseLike,
   refusalCode,
   toVerdict,
 } from '../auth.js';
@@ -300,10 +301,6 @@ function authenticateContext(flow: ConnectFlow): AuthenticateContext {
     ...(conn.remoteAddress !== undefined && { remoteAddress: conn.remoteAddress }),
     ...(certificate !== undefined && { certificate }),
   };
-}
-
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /** The will is a publish like any other: the publish authorizer sees it at CONNECT, so a will cannot bypass it. */

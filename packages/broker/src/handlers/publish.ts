@@ -9,7 +9,7 @@ import type {
 } from '@mq/codec';
 import { isWellFormedUtf8, ReasonCode } from '@mq/codec';
 import { ACK_TEMPLATES } from '../acks.js';
-import { type AuthVerdict, refusalCode, toVerdict } from '../auth.js';
+import { type AuthVerdict, isPromiseLike, refusalCode, toVerdict } from '../auth.js';
 import type { Connection } from '../connection.js';
 import { BrokerProtocolError, protocolViolation } from '../errors.js';
 import type { Message } from '../message.js';
@@ -48,9 +48,12 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void | P
   if (packet.qos > 0) conn.inboundUnacked++;
 
   const badFormat = checkPayloadFormat(conn, packet);
-  // Without an authorizer the message is routed synchronously: no promise per PUBLISH.
+  // Routed synchronously unless the authorizer answers with a promise: no promise per PUBLISH otherwise.
   if (badFormat === undefined && ctx.auth.authorizePublish !== undefined) {
-    return authorize(conn, packet, topic).then((verdict) => routeAndAck(conn, packet, topic, verdict));
+    const verdict = authorize(conn, packet, topic);
+    if (isPromiseLike(verdict)) return verdict.then((v) => routeAndAck(conn, packet, topic, v));
+    routeAndAck(conn, packet, topic, verdict);
+    return;
   }
   routeAndAck(conn, packet, topic, badFormat ?? ALLOWED);
 }
@@ -169,12 +172,16 @@ function checkPayloadFormat(conn: Connection, packet: PublishPacket): AuthVerdic
  * The authorizer's verdict (allowed when there is no hook). A hook that throws is a transient error:
  * the connection is closed [MQTT-4.8.0-2] (v5: DISCONNECT 0x80).
  */
-async function authorize(conn: Connection, packet: PublishPacket, topic: string): Promise<AuthVerdict> {
+function authorize(
+  conn: Connection,
+  packet: PublishPacket,
+  topic: string,
+): AuthVerdict | Promise<AuthVerdict> {
   const hook = conn.ctx.auth.authorizePublish;
   if (!hook) return ALLOWED;
-  let answer: Awaited<ReturnType<typeof hook>>;
+  let answer: ReturnType<typeof hook>;
   try {
-    answer = await hook({
+    answer = hook({
       ...conn.ctx.clientInfo(conn),
       topic,
       qos: packet.qos,
@@ -184,7 +191,10 @@ async function authorize(conn: Connection, packet: PublishPacket, topic: string)
   } catch (err) {
     throw hookFailure('authorizePublish', err);
   }
-  return toVerdict(answer);
+  if (!isPromiseLike(answer)) return toVerdict(answer);
+  return Promise.resolve(answer).then(toVerdict, (err: unknown) => {
+    throw hookFailure('authorizePublish', err);
+  });
 }
 
 const ALLOWED: AuthVerdict = { ok: true };
