@@ -54,6 +54,7 @@ function security(config: Config): BrokerOptions['auth'] {
 
 /** The one place where the app's config vocabulary meets @mq/broker's options; reads cert, password and ACL files. */
 export function toBrokerOptions(config: Config, logger: Logger, version: string): BrokerOptions {
+  const { reserveFileDescriptors, ...limits } = config.limits;
   const { mqtt, ws, mqtts, wss } = config.listeners;
   const listeners: NonNullable<BrokerOptions['listeners']> = [
     { type: 'tcp', host: mqtt.host, port: mqtt.port, ...(mqtt.engine && { engine: mqtt.engine }) },
@@ -80,12 +81,13 @@ export function toBrokerOptions(config: Config, logger: Logger, version: string)
     listeners,
     auth: security(config),
     limits: {
-      ...config.limits,
+      ...limits,
       maxQueuedMessages: config.queue.maxMessages,
       queuePolicy: config.queue.policy,
       maxInflight: config.queue.maxInflight,
     },
     sessionExpiryMaxSeconds: config.session.expiryMaxSeconds,
+    reserveFileDescriptors,
     sys: { enabled: config.sys.enabled, intervalMs: config.sys.intervalMs },
     version: `mq-broker ${version}`,
     // The library's own info lines repeat what the app announces; they show from --log-level debug.

@@ -1,4 +1,4 @@
-import { DEFAULT_LIMITS } from '@mq/broker';
+import { DEFAULT_LIMITS, DEFAULT_RESERVED_DESCRIPTORS } from '@mq/broker';
 import { z } from 'zod';
 
 /*
@@ -132,6 +132,7 @@ export const configFileSchema = z.strictObject(
       connectRateIntervalMs: intIn(1, MAX).optional(),
       maxPublishRate: intIn(0, MAX).optional(),
       publishRateIntervalMs: intIn(1, MAX).optional(),
+      reserveFileDescriptors: intIn(0, 1 << 20).optional(),
     }),
     session: mapping({
       expiryMaxSeconds: intIn(0, 4_294_967_295).optional(),
@@ -220,6 +221,7 @@ export interface Config {
     connectRateIntervalMs: number;
     maxPublishRate: number;
     publishRateIntervalMs: number;
+    reserveFileDescriptors: number;
   };
   session: { expiryMaxSeconds: number };
   queue: { maxMessages: number; policy: QueuePolicy; maxInflight: number };
@@ -261,6 +263,7 @@ export const DEFAULT_CONFIG: Config = {
     connectRateIntervalMs: L.connectRateIntervalMs,
     maxPublishRate: L.maxPublishRate,
     publishRateIntervalMs: L.publishRateIntervalMs,
+    reserveFileDescriptors: DEFAULT_RESERVED_DESCRIPTORS,
   },
   auth: {},
   session: { expiryMaxSeconds: 86_400 },

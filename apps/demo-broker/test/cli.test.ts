@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,43 @@ describe('mq-broker command line', () => {
       `${file}: listeners.mqtt.port: expected a port number (integer) from 0 to 65535, got 99999`,
     );
   });
+
+  it.runIf(process.platform === 'linux')(
+    'limits.reserveFileDescriptors grows the process descriptor table at start-up (0 leaves it alone)',
+    async () => {
+      const fdTableSize = (pid: number) =>
+        Number(/^FDSize:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+      const grown = await startBroker([
+        '--config',
+        configFile('fd.yaml', 'limits:\n  reserveFileDescriptors: 4096\n'),
+        '--port',
+        '0',
+        '--ws-port',
+        '0',
+      ]);
+      const plain = await startBroker([
+        '--config',
+        configFile('fd0.yaml', 'limits:\n  reserveFileDescriptors: 0\n'),
+        '--port',
+        '0',
+        '--ws-port',
+        '0',
+      ]);
+      try {
+        expect(fdTableSize(grown.child.pid!)).toBeGreaterThanOrEqual(4096);
+        expect(fdTableSize(plain.child.pid!)).toBeLessThan(4096);
+      } finally {
+        await grown.stop();
+        await plain.stop();
+      }
+      const bad = await runCli([
+        '--config',
+        configFile('fd-bad.yaml', 'limits:\n  reserveFileDescriptors: -5\n'),
+      ]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('limits.reserveFileDescriptors');
+    },
+  );
 
   it('a config file with an unknown key is refused by name', async () => {
     const file = configFile('typo.yaml', 'queue:\n  maxMesages: 10\n');

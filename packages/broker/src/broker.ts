@@ -6,6 +6,7 @@ import { Backpressure } from './backpressure.js';
 import { LocalRouteBus, type RouteBus } from './cluster.js';
 import { Connection, type DisconnectInfo } from './connection.js';
 import type { BrokerContext } from './context.js';
+import { growDescriptorTable } from './descriptor-table.js';
 import { canRead } from './handlers/subscribe.js';
 import { builtinListenerFactories } from './listeners/index.js';
 import type {
@@ -145,6 +146,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   async listen(): Promise<ListenerAddress[]> {
     if (this.#state !== 'idle') throw new Error(`broker is ${this.#state}`);
     this.#state = 'listening';
+    growDescriptorTable(this.options.reserveFileDescriptors);
     await this.#restore();
     try {
       for (const config of this.options.listeners) {

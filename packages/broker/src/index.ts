@@ -39,6 +39,7 @@ export {
   type BrokerLimits,
   type BrokerOptions,
   DEFAULT_LIMITS,
+  DEFAULT_RESERVED_DESCRIPTORS,
   type QueuePolicy,
   type SysOptions,
 } from './options.js';

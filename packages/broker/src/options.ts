@@ -88,6 +88,13 @@ export interface BrokerOptions {
   limits?: Partial<BrokerLimits>;
   /** Cap on the v5 Session Expiry Interval a client may request, in seconds. Default 86400 (1 day). */
   sessionExpiryMaxSeconds?: number;
+  /**
+   * Linux: at listen(), grow the process's file-descriptor table to this many entries (capped by the soft
+   * RLIMIT_NOFILE less 1024), so that accepting connections never waits for the kernel to resize it: in
+   * a multi-threaded process every doubling of the table stalls the event loop for 5-25 ms. Costs about
+   * 10 ms per 1,000 descriptors once per process at start-up. Default 16384; 0 turns it off.
+   */
+  reserveFileDescriptors?: number;
   sys?: Partial<SysOptions>;
   /**
    * Response Information for v5 clients that ask for it (Request Response Information 1), e.g.
@@ -105,6 +112,7 @@ export interface ResolvedOptions {
   responseInformation: ((clientId: string) => string | undefined) | undefined;
   limits: BrokerLimits;
   sessionExpiryMaxSeconds: number;
+  reserveFileDescriptors: number;
   sys: SysOptions;
   version: string;
 }
@@ -132,6 +140,9 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   publishRateIntervalMs: 1000,
 };
 
+/** Default reserveFileDescriptors: room for 16k connections before the first table resize. */
+export const DEFAULT_RESERVED_DESCRIPTORS = 16_384;
+
 export const BROKER_VERSION = '0.1.0';
 
 export function resolveOptions(options: BrokerOptions): ResolvedOptions {
@@ -145,6 +156,10 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
   if (limits.maxKeepAlive < 0 || limits.maxKeepAlive > 65535) {
     throw new RangeError('limits.maxKeepAlive must be 0..65535');
   }
+  const reserveFileDescriptors = options.reserveFileDescriptors ?? DEFAULT_RESERVED_DESCRIPTORS;
+  if (!Number.isInteger(reserveFileDescriptors) || reserveFileDescriptors < 0) {
+    throw new RangeError('reserveFileDescriptors must be a whole number >= 0');
+  }
   const nodeId = options.sys?.nodeId;
   if (nodeId !== undefined && (nodeId === '' || /[/+#\u0000]/.test(nodeId))) {
     throw new TypeError("sys.nodeId must be one topic level: not empty, no '/', '+', '#' or NUL");
@@ -157,6 +172,7 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
     responseInformation: options.responseInformation,
     limits,
     sessionExpiryMaxSeconds: options.sessionExpiryMaxSeconds ?? 86_400,
+    reserveFileDescriptors,
     sys: { enabled: true, intervalMs: 10_000, ...options.sys },
     version: options.version ?? `@mq/broker ${BROKER_VERSION}`,
   };

@@ -290,17 +290,21 @@ function hookFailed(flow: ConnectFlow, err: unknown): boolean {
 
 function authenticateContext(flow: ConnectFlow): AuthenticateContext {
   const { conn, packet } = flow;
-  const certificate = conn.transport.certificate;
-  return {
+  const context: AuthenticateContext = {
     clientId: flow.clientId,
     protocolVersion: packet.protocolVersion,
     listener: conn.transport.listener,
     connect: packet,
-    ...(flow.username !== undefined && { username: flow.username }),
-    ...(packet.password !== undefined && { password: packet.password }),
-    ...(conn.remoteAddress !== undefined && { remoteAddress: conn.remoteAddress }),
-    ...(certificate !== undefined && { certificate }),
+    // Looked up only if the hook reads it: a system call most hooks (anonymous, certificate) never need.
+    get remoteAddress() {
+      return conn.remoteAddress;
+    },
   };
+  if (flow.username !== undefined) context.username = flow.username;
+  if (packet.password !== undefined) context.password = packet.password;
+  const certificate = conn.transport.certificate;
+  if (certificate !== undefined) context.certificate = certificate;
+  return context;
 }
 
 /** The will is a publish like any other: the publish authorizer sees it at CONNECT, so a will cannot bypass it. */
