@@ -82,6 +82,7 @@ class IdleConnection {
   readonly handle: Handle;
   readonly startedNs: bigint;
   #stopping = false;
+  #closed: (() => void) | undefined;
   readonly #done: (conn: IdleConnection, ok: boolean) => void;
   readonly #errors: ErrorLog;
   readonly #connect: Buffer;
@@ -147,15 +148,23 @@ class IdleConnection {
     if (bytes !== UV_EOF && !this.#stopping) this.#errors.add(`socket error ${bytes} (idle)`);
   }
 
-  /** Polite close: DISCONNECT, then close. */
+  /**
+   * Polite close: DISCONNECT, then wait for the broker to close [MQTT-3.14.4-1]. The side that closes
+   * first keeps the TIME-WAIT socket; left here, 10,000 of them slow the next run's connect() by half.
+   */
   stop(): Promise<void> {
     this.#stopping = true;
     if (this.state === 'closed') return Promise.resolve();
-    if (this.state === 'ready') this.#write(DISCONNECT);
     return new Promise((resolve) => {
-      this.state = 'closed';
-      this.handle.close(() => resolve());
+      this.#closed = resolve;
+      if (this.state === 'ready') this.#write(DISCONNECT);
+      else this.#close();
     });
+  }
+
+  /** Closes now (a broker that did not close after DISCONNECT). */
+  forceClose(): void {
+    this.#close();
   }
 
   #write(bytes: Buffer): void {
@@ -177,7 +186,8 @@ class IdleConnection {
   #close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.handle.close();
+    const closed = this.#closed;
+    this.handle.close(closed && (() => closed()));
   }
 }
 
@@ -247,7 +257,12 @@ export class IdleConnections {
     });
   }
 
-  async stopAll(): Promise<void> {
+  /** DISCONNECTs every connection; those the broker has not closed within `graceMs` are closed here. */
+  async stopAll(graceMs = 3000): Promise<void> {
+    const timer = setTimeout(() => {
+      for (const c of this.#all) c.forceClose();
+    }, graceMs);
     await Promise.all(this.#all.map((c) => c.stop()));
+    clearTimeout(timer);
   }
 }

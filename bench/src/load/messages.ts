@@ -43,7 +43,7 @@ export type ToWorker =
       readonly windowStartNs: number;
       readonly windowEndNs: number;
     }
-  /** conns: open this many idle connections and close them again (warms the broker up). */
+  /** conns: open this many idle connections to a stand-in server and close them (warms the generator up). */
   | { readonly cmd: 'warm'; readonly port: number; readonly count: number }
   | { readonly cmd: 'stop' };
 

@@ -244,7 +244,7 @@ function send(message: FromWorker): void {
   parent.postMessage(message);
 }
 
-/** Opens `count` idle connections and closes them again: the broker's connection path is warm after. */
+/** Opens `count` idle connections and closes them again: the generator's connection path is warm after. */
 async function warm(port: number, count: number): Promise<void> {
   const warmers = new IdleConnections();
   const clientIds = Array.from({ length: count }, (_, i) => `mqb${process.pid}w${setup.worker}-${i}`);
@@ -254,7 +254,7 @@ async function warm(port: number, count: number): Promise<void> {
 }
 
 parent.on('message', (message: ToWorker) => {
-  if (message.cmd === 'open' || message.cmd === 'warm') brokerPort = message.port;
+  if (message.cmd === 'open') brokerPort = message.port;
   if (message.cmd === 'warm') {
     const count = idleConnectionsAvailable ? message.count : 0;
     (count > 0 ? warm(message.port, count) : Promise.resolve(send({ type: 'warmed', ready: 0 }))).catch(
