@@ -8,6 +8,7 @@ import { Connection, type DisconnectInfo } from './connection.js';
 import type { BrokerContext } from './context.js';
 import { growDescriptorTable } from './descriptor-table.js';
 import { canRead } from './handlers/subscribe.js';
+import { ConnectionSweeper } from './keepalive.js';
 import { builtinListenerFactories } from './listeners/index.js';
 import type {
   AcceptedTransport,
@@ -65,6 +66,8 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   readonly #factories: ListenerFactories;
   readonly #sys: SysPublisher;
   readonly #all = new Set<Connection>();
+  /** CONNECT deadlines and keep alive for every connection in #all. */
+  readonly #sweeper = new ConnectionSweeper(this.#all);
   readonly #admission: Admission;
   readonly #backpressure = new Backpressure<Session>();
   #deps: SessionDeps | undefined;
@@ -147,6 +150,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     if (this.#state !== 'idle') throw new Error(`broker is ${this.#state}`);
     this.#state = 'listening';
     growDescriptorTable(this.options.reserveFileDescriptors);
+    this.#sweeper.start();
     await this.#restore();
     try {
       for (const config of this.options.listeners) {
@@ -388,6 +392,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
     const wasListening = this.#state === 'listening';
     this.#state = 'closing';
     this.#sys.stop();
+    this.#sweeper.stop();
     // Stop accepting first; a server's close() settles only once its sockets are gone.
     const listenersClosed = Promise.all(this.#listeners.map((l) => l.close().catch(() => {})));
     if (wasListening) {

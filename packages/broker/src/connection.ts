@@ -9,7 +9,7 @@ import {
 import type { BrokerContext } from './context.js';
 import { Fifo } from './fifo.js';
 import { dispatch } from './handlers/index.js';
-import { type KeepAliveWatched, keepAliveClock, unwatchKeepAlive, watchKeepAlive } from './keepalive.js';
+import { keepAliveClock, refreshClock, SWEEP_TICK_MS, type Swept } from './keepalive.js';
 import { type ByteChannel, type ChannelSink, toByteChannel } from './listeners/channel.js';
 import type { AcceptedTransport } from './listeners/types.js';
 import type { Delivery, Message } from './message.js';
@@ -46,7 +46,7 @@ const SERVER_DISCONNECT_CODES = new Set<number>([
  * One client connection: decodes inbound bytes into packets handled one at a time (async hooks keep
  * their order), and writes outbound packets batched per tick under cork/uncork.
  */
-export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink {
+export class Connection implements DeliveryTarget, Swept, ChannelSink {
   state: ConnectionState = 'awaiting-connect';
   readonly transport: AcceptedTransport;
   readonly ctx: BrokerContext;
@@ -56,7 +56,9 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   session: Session | undefined;
   will: PendingWill | undefined;
   keepAliveSeconds = 0;
-  lastActivity = 0;
+  /** Clock reading (keepAliveClock) of the last packet received; before CONNECT, of the accept. */
+  lastActivity: number;
+  /** 1.5 times the keep alive in ms (0: none), checked by the broker's sweep. */
   keepAliveLimitMs = 0;
   /** v5 limits the client announced in CONNECT. */
   clientReceiveMaximum = 65535;
@@ -76,13 +78,13 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   detached = false;
   readonly #channel: ByteChannel;
   readonly #decoder: PacketDecoder;
-  #connectTimer: NodeJS.Timeout | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
   /** Created when a tick writes a second packet (or one to patch): an idle connection holds none. */
   #out: OutputBatch | undefined;
   /** The tick's only packet so far, when it needs no patching. */
   #lone: Uint8Array | undefined;
-  #flushScheduled = false;
+  /** IN_READ, FLUSH_AFTER_READ and FLUSH_ON_TICK bits: when the queued bytes get written. */
+  #io = 0;
   /** The last PUBACK/PUBREC waiting for the store: later ones go after it. */
   #acksWaiting: Promise<void> | undefined;
   /** canWrite() said no since the last drain: the session must be told when the socket drains. */
@@ -100,15 +102,25 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
     this.ctx = ctx;
     this.#channel = toByteChannel(transport.stream);
     this.#decoder = new PacketDecoder({ maxPacketSize: ctx.options.limits.maxPacketSize, side: 'server' });
-    this.#connectTimer = setTimeout(destroyConnection, ctx.options.limits.connectTimeoutMs, this);
-    this.#connectTimer.unref();
+    // The CONNECT deadline runs from here (see sweep()).
+    this.lastActivity = keepAliveClock();
     this.#channel.attach(this);
   }
 
   // --- ChannelSink -----------------------------------------------------------------------------
 
+  /**
+   * What a read chunk makes this connection write (CONNACK, acks) goes out when the chunk is handled,
+   * batched as a tick would batch it but without a nextTick per read.
+   */
   channelData(chunk: Uint8Array): void {
-    this.#onData(chunk);
+    this.#io |= IN_READ;
+    try {
+      this.#onData(chunk);
+    } finally {
+      this.#io &= ~IN_READ;
+    }
+    if (this.#io & FLUSH_AFTER_READ) this.flush();
   }
 
   channelDrain(): void {
@@ -124,8 +136,17 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
     this.#onClosed();
   }
 
-  keepAliveExpired(): void {
-    this.disconnect(ReasonCode.KeepAliveTimeout, 'keep alive timeout');
+  sweep(now: number): void {
+    if (this.state === 'awaiting-connect') {
+      // The clock may lag a tick behind the accept: the deadline is met late, never early.
+      if (now - this.lastActivity >= this.ctx.options.limits.connectTimeoutMs + SWEEP_TICK_MS) this.destroy();
+    } else if (
+      this.state === 'connected' &&
+      this.keepAliveLimitMs > 0 &&
+      now - this.lastActivity >= this.keepAliveLimitMs + SWEEP_TICK_MS
+    ) {
+      this.disconnect(ReasonCode.KeepAliveTimeout, 'keep alive timeout');
+    }
   }
 
   get remoteAddress(): string | undefined {
@@ -144,10 +165,9 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   /** Called once CONNACK (success) is written. */
   markConnected(keepAliveSeconds: number): void {
     this.state = 'connected';
-    if (this.#connectTimer) clearTimeout(this.#connectTimer);
-    this.#connectTimer = undefined;
     this.keepAliveSeconds = keepAliveSeconds;
-    watchKeepAlive(this, keepAliveSeconds);
+    this.keepAliveLimitMs = keepAliveSeconds * 1500;
+    this.lastActivity = refreshClock();
   }
 
   /** The decoder's negotiated version (set from the CONNECT). */
@@ -235,9 +255,13 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
     }
     this.ctx.stats.bytesSent += bytes.length;
     this.ctx.stats.messagesSent++;
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      process.nextTick(flushConnection, this);
+    if ((this.#io & (FLUSH_AFTER_READ | FLUSH_ON_TICK)) === 0) {
+      if (this.#io & IN_READ) {
+        this.#io |= FLUSH_AFTER_READ;
+      } else {
+        this.#io |= FLUSH_ON_TICK;
+        process.nextTick(flushConnection, this);
+      }
     }
   }
 
@@ -314,7 +338,6 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   end(): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.state = 'closing';
-    unwatchKeepAlive(this);
     this.flush();
     this.#channel.end();
     this.#closeTimer = setTimeout(() => this.destroy(), 2000);
@@ -433,8 +456,6 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   #onClosed(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    unwatchKeepAlive(this);
-    if (this.#connectTimer) clearTimeout(this.#connectTimer);
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
     this.#out = undefined;
     this.#lone = undefined;
@@ -446,7 +467,7 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   }
 
   flush(): void {
-    this.#flushScheduled = false;
+    this.#io &= IN_READ;
     let bytes: Uint8Array | undefined = this.#lone;
     if (bytes !== undefined) {
       this.#lone = undefined;
@@ -468,9 +489,10 @@ export class Connection implements DeliveryTarget, KeepAliveWatched, ChannelSink
   }
 }
 
-function destroyConnection(conn: Connection): void {
-  conn.destroy();
-}
+/** #io bits: a read chunk is being handled; flush when it is done; a nextTick flush is scheduled. */
+const IN_READ = 1;
+const FLUSH_AFTER_READ = 2;
+const FLUSH_ON_TICK = 4;
 
 /** nextTick callback without a closure per tick. */
 function flushConnection(conn: Connection): void {
