@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { Aedes } from 'aedes';
-import { announce, exitOnSignal } from './announce.js';
+import { announce, exitOnSignal } from './announce.mjs';
 
 /** Aedes with all defaults (in-memory persistence, concurrency 100) on a plain TCP server: the reference setup. */
 const aedes = await Aedes.createBroker();
@@ -11,7 +11,7 @@ server.listen(0, '127.0.0.1', () => {
 });
 exitOnSignal(
   () =>
-    new Promise<void>((resolve) => {
+    new Promise((resolve) => {
       server.close();
       aedes.close(() => resolve());
     }),
