@@ -365,7 +365,9 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
 
   #enqueue(packet: Packet): void {
     this.ctx.stats.messagesReceived++;
-    this.lastActivity = keepAliveClock();
+    // Before CONNACK, lastActivity holds the accept time: packets of a long auth exchange do not extend
+    // the CONNECT deadline.
+    if (this.state !== 'awaiting-connect') this.lastActivity = keepAliveClock();
     if (!this.#pumping) {
       // The usual case: nothing waits on an async hook, so the packet is handled without queueing.
       this.#pump(packet);

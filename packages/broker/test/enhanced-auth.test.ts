@@ -103,6 +103,27 @@ describe('enhanced authentication (MQTT 5 AUTH)', () => {
     await raw.closed();
   });
 
+  it('an AUTH exchange that never ends is closed at connectTimeoutMs: its packets do not extend the deadline', async () => {
+    // A method that challenges forever: only the CONNECT deadline can end it.
+    const endless: AuthMethod = { step: () => ({ continue: text('again') }) };
+    started = await startBroker({
+      auth: { methods: { ENDLESS: endless } },
+      limits: { connectTimeoutMs: 300 },
+    });
+    const raw = await openV5(started.port);
+    raw.send(connectWithMethod('ENDLESS'));
+    const answered = (async () => {
+      // Answer every challenge at once, as a client stalling the broker would.
+      for (;;) {
+        const packet = await raw.nextPacket(5000);
+        if (packet.type !== 'auth') return packet.type;
+        raw.send({ type: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'ENDLESS' } });
+      }
+    })().catch(() => 'closed');
+    await raw.closed(3000);
+    expect(await answered).toBe('closed');
+  });
+
   it('[MQTT-4.12.0-1] still refuses a method no hook handles with CONNACK 0x8C', async () => {
     const s = await start();
     const raw = await openV5(s.port);
