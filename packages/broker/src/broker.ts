@@ -8,7 +8,6 @@ import { Connection, type DisconnectInfo } from './connection.js';
 import type { BrokerContext } from './context.js';
 import { growDescriptorTable } from './descriptor-table.js';
 import { canRead } from './handlers/subscribe.js';
-import { ConnectionSweeper } from './keepalive.js';
 import { builtinListenerFactories } from './listeners/index.js';
 import type {
   AcceptedTransport,
@@ -26,6 +25,7 @@ import type { Persistence, StoredSubscription } from './persistence/types.js';
 import { Router } from './router.js';
 import { NEVER_EXPIRES, type QueueFlow, Session, type SessionDeps } from './session.js';
 import { type BrokerStats, createStats } from './stats.js';
+import { ConnectionSweeper } from './sweeper.js';
 import { SysPublisher } from './sys.js';
 import { WillManager } from './will.js';
 

@@ -9,13 +9,13 @@ import {
 import type { BrokerContext } from './context.js';
 import { Fifo } from './fifo.js';
 import { dispatch } from './handlers/index.js';
-import { keepAliveClock, refreshClock, SWEEP_TICK_MS, type Swept } from './keepalive.js';
 import { type ByteChannel, type ChannelSink, toByteChannel } from './listeners/channel.js';
 import type { AcceptedTransport } from './listeners/types.js';
 import type { Delivery, Message } from './message.js';
 import { deliveryTemplate, encodeDelivery, packetIdOffset } from './outgoing.js';
 import { OutputBatch } from './output-batch.js';
 import type { DeliveryTarget, Session } from './session.js';
+import { keepAliveClock, refreshClock, SWEEP_TICK_MS, type Swept } from './sweeper.js';
 import type { InboundAliases, OutboundAliases } from './topic-alias.js';
 
 export type ConnectionState = 'awaiting-connect' | 'connected' | 'closing' | 'closed';
@@ -44,7 +44,8 @@ const SERVER_DISCONNECT_CODES = new Set<number>([
 
 /**
  * One client connection: decodes inbound bytes into packets handled one at a time (async hooks keep
- * their order), and writes outbound packets batched per tick under cork/uncork.
+ * their order), and writes outbound packets batched: what a read chunk causes is written when the chunk
+ * is handled, anything else on the next tick.
  */
 export class Connection implements DeliveryTarget, Swept, ChannelSink {
   state: ConnectionState = 'awaiting-connect';
@@ -55,11 +56,10 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
   username: string | undefined;
   session: Session | undefined;
   will: PendingWill | undefined;
+  /** Negotiated at CONNECT (0: none); the sweep closes a client silent for 1.5 times as long. */
   keepAliveSeconds = 0;
-  /** Clock reading (keepAliveClock) of the last packet received; before CONNECT, of the accept. */
+  /** Clock reading (keepAliveClock) of the last packet received; before CONNACK, of the accept. */
   lastActivity: number;
-  /** 1.5 times the keep alive in ms (0: none), checked by the broker's sweep. */
-  keepAliveLimitMs = 0;
   /** v5 limits the client announced in CONNECT. */
   clientReceiveMaximum = 65535;
   clientMaximumPacketSize = Number.POSITIVE_INFINITY;
@@ -142,8 +142,8 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
       if (now - this.lastActivity >= this.ctx.options.limits.connectTimeoutMs + SWEEP_TICK_MS) this.destroy();
     } else if (
       this.state === 'connected' &&
-      this.keepAliveLimitMs > 0 &&
-      now - this.lastActivity >= this.keepAliveLimitMs + SWEEP_TICK_MS
+      this.keepAliveSeconds > 0 &&
+      now - this.lastActivity >= this.keepAliveSeconds * 1500 + SWEEP_TICK_MS
     ) {
       this.disconnect(ReasonCode.KeepAliveTimeout, 'keep alive timeout');
     }
@@ -166,7 +166,6 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
   markConnected(keepAliveSeconds: number): void {
     this.state = 'connected';
     this.keepAliveSeconds = keepAliveSeconds;
-    this.keepAliveLimitMs = keepAliveSeconds * 1500;
     this.lastActivity = refreshClock();
   }
 
