@@ -124,6 +124,11 @@ export function endClient(client: MqttClient): Promise<void> {
 }
 
 /** Collects the messages a client receives; `until(predicate)` waits for a matching one. */
+/** The payloads a member received on `jobs/...` topics (the shared-group tests' work items), in order. */
+export function jobs(got: Collector): string[] {
+  return got.messages.filter((m) => m.topic.startsWith('jobs/')).map((m) => m.payload);
+}
+
 export function collect(client: MqttClient) {
   const messages: Array<{ topic: string; payload: string; qos: number; retain: boolean }> = [];
   const waiters = new Set<() => void>();

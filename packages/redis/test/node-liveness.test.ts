@@ -14,6 +14,7 @@ import {
   crash,
   crashableRedis,
   endClient,
+  jobs,
   namedRedis,
   startNode,
   waitFor,
@@ -157,9 +158,6 @@ describe.runIf(hasSystemPeer('redis-server'))('dead nodes in a cluster with shar
     };
     return { gone, routes, heartbeats };
   }
-
-  const jobs = (got: Collector) =>
-    got.messages.filter((m) => m.topic.startsWith('jobs/')).map((m) => m.payload);
 
   beforeAll(async () => {
     server = await startRedis();

@@ -9,6 +9,7 @@ import {
   type Collector,
   connect,
   endClient,
+  jobs,
   startNode,
   waitFor,
 } from './cluster-helpers.js';
@@ -51,9 +52,6 @@ describe.runIf(hasSystemPeer('redis-server'))('shared subscriptions across two n
       await got.until((m) => m.topic === `flush/${id}`, `the flush of ${id}`);
     }
   }
-
-  const jobs = (got: Collector) =>
-    got.messages.filter((m) => m.topic.startsWith('jobs/')).map((m) => m.payload);
 
   beforeAll(async () => {
     server = await startRedis();
