@@ -196,9 +196,7 @@ function integrityTable(
       if (runs.length === 0) continue;
       const sum = (pick: (r: RunRecord) => number) => runs.reduce((s, r) => s + pick(r), 0);
       const cpu = (pick: 'brokerPct' | 'loaderPct') => {
-        const m = median(
-          runs.flatMap((r) => (r.kind === 'throughput' && r.cpu[pick] >= 0 ? [r.cpu[pick]] : [])),
-        );
+        const m = median(runs.flatMap((r) => (r.cpu[pick] >= 0 ? [r.cpu[pick]] : [])));
         return m === null ? '' : m.toFixed(0);
       };
       rows.push([
@@ -226,7 +224,7 @@ function table(header: readonly string[], rows: readonly string[][]): string {
 export function describeRun(record: RunRecord): string {
   const head = `${record.scenario} ${record.broker} round ${record.round}:`;
   if (record.kind === 'connections') {
-    return `${head} ${record.connected} connected at ${integer(record.connectsPerS)}/s, ${integer(record.rssBytesPerConnection)} B/conn, errors ${record.errors}`;
+    return `${head} ${record.connected} connected at ${integer(record.connectsPerS)}/s, ${integer(record.rssBytesPerConnection)} B/conn, broker CPU ${record.cpu.brokerPct}%, loader CPU ${record.cpu.loaderPct}%, errors ${record.errors}`;
   }
   const latency = record.latencyUs;
   return `${head} ${integer(record.msgsPerS)} msg/s, lost ${record.lost}, dup ${record.duplicates}, p50 ${millis(latency.p50)} ms, p99 ${millis(latency.p99)} ms, broker CPU ${record.cpu.brokerPct}%, loader CPU ${record.cpu.loaderPct}%, errors ${record.errors}${record.aborted ? ` ABORTED (${record.abortReason})` : ''}`;

@@ -81,6 +81,8 @@ export interface ConnectionsResult {
   brokerRssKbBefore: number;
   brokerRssKbAfter: number;
   rssBytesPerConnection: number;
+  /** CPU of the broker and of the generator while the connections were opened. */
+  cpu: CpuUse;
 }
 
 export type LoadResult = (ThroughputResult | ConnectionsResult) & {
@@ -260,7 +262,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       }
       await sleep(300);
       const openedAt = now();
+      const cpuAtOpen = cpuSnapshot(broker.pid);
       const opened = await openRole('idle');
+      const cpu = cpuBetween(cpuAtOpen, cpuSnapshot(broker.pid));
       const connectS = (now() - openedAt) / 1e9;
       await sleep(options.settleS * 1000);
       const rssAfter = rssKb(broker.pid);
@@ -281,6 +285,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         connectS: Math.round(connectS * 1000) / 1000,
         connectsPerS: Math.round(opened.ready / connectS),
         handshakeUs: { p50: at(0.5), p99: at(0.99), max: at(1) },
+        cpu,
         brokerRssKbBefore: rssBefore,
         brokerRssKbAfter: rssAfter,
         rssBytesPerConnection:
