@@ -19,7 +19,10 @@ export interface RedisPersistenceOptions {
   prefix?: string;
   /** Length the retained change log is capped at (approximately). Default 10000. */
   retainedLogLength?: number;
-  /** Heartbeat period of a cluster node's liveness key, in ms (the key lives 3 periods). Default 5000. */
+  /**
+   * Heartbeat period of a cluster node's liveness key, in ms (the key lives 3 periods), when the node joins
+   * without a RedisRouteBus. An attached bus keeps the key alive itself, with its own timings. Default 5000.
+   */
   heartbeatMs?: number;
   /**
    * Receives failed writes and connection errors. Default: the broker's logger once a RedisRouteBus is
@@ -233,10 +236,20 @@ export class RedisPersistence implements Persistence {
 
   // --- cluster support (used by RedisRouteBus.attach) ---------------------------------------------
 
-  /** Marks this node alive (a key with a TTL, refreshed) and records ownership under `nodeId`. */
-  async joinCluster(nodeId: string, onError?: (error: Error) => void): Promise<void> {
+  /**
+   * Records ownership under `nodeId` and marks the node alive: a key with a TTL, refreshed every
+   * `heartbeatMs`. With `keepAlive: false` the caller refreshes that key (RedisRouteBus does, with its
+   * own dead-after window): two writers with different TTLs would leave a dead node's key alive for
+   * whichever TTL was written last.
+   */
+  async joinCluster(
+    nodeId: string,
+    onError?: (error: Error) => void,
+    { keepAlive = true }: { keepAlive?: boolean } = {},
+  ): Promise<void> {
     this.#nodeId = nodeId;
     this.#onError ??= onError;
+    if (!keepAlive) return;
     const beat = () => this.redis.set(this.#keys.node(nodeId), '1', 'PX', this.#heartbeatMs * 3);
     this.#heartbeat ??= setInterval(() => {
       beat().catch((err: Error) => this.#report(err));

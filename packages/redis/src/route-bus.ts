@@ -185,7 +185,10 @@ export class RedisRouteBus implements RouteBus {
     );
     this.#onError ??= (err) => broker.logger.error({ err }, 'redis route bus');
     const logPersistence = (err: Error) => broker.logger.error({ err }, 'redis persistence');
-    persistence.joinCluster(this.nodeId, logPersistence).catch((err: Error) => this.#report(err));
+    // The liveness key is the bus's: its heartbeat refreshes it with the dead-after window as TTL.
+    persistence
+      .joinCluster(this.nodeId, logPersistence, { keepAlive: false })
+      .catch((err: Error) => this.#report(err));
     return this;
   }
 

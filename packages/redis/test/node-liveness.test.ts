@@ -342,4 +342,20 @@ describe.runIf(hasSystemPeer('redis-server'))('dead nodes in a cluster with shar
     await waitFor(() => b.bus.hasGroupMembers('z', marker), 'node B to read the marker');
     expect(b.bus.hasGroupMembers('a', GROUP)).toBe(true);
   });
+  it("gives a node's liveness key the bus's dead-after window as TTL, whatever the persistence's heartbeat", async () => {
+    // The persistence alone would refresh the key with a TTL of 3 × 500 ms: longer than the bus's 1000 ms.
+    const started = await startNode(server.url, 'ttl:', 'a', {
+      liveness: { heartbeatMs: 100, deadAfterMs: 1000, persistenceHeartbeatMs: 500 },
+    });
+    nodes.push(started);
+    const ttls: number[] = [];
+    const until = Date.now() + 1600;
+    while (Date.now() < until) {
+      ttls.push(await admin.pttl('ttl:node:a'));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(ttls.length).toBeGreaterThan(20);
+    expect(Math.min(...ttls)).toBeGreaterThan(0);
+    expect(Math.max(...ttls)).toBeLessThanOrEqual(1000);
+  });
 });
