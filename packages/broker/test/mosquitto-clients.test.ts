@@ -33,6 +33,20 @@ function run(
   return { child, done };
 }
 
+/**
+ * mosquitto_pub or mosquitto_sub against the broker under test, speaking `version`: `args` is split at
+ * spaces, `more` is passed as it is (for values with spaces).
+ */
+function mosquitto(
+  bin: 'mosquitto_pub' | 'mosquitto_sub',
+  port: number,
+  version: string,
+  args: string,
+  ...more: string[]
+) {
+  return run(bin, ['-h', '127.0.0.1', '-p', String(port), '-V', version, ...args.split(' '), ...more]);
+}
+
 function subscribed(s: Started, clientId: string): Promise<void> {
   return new Promise((resolve) => {
     const onSub = (_subs: unknown, client: { clientId: string }) => {
@@ -59,42 +73,13 @@ describe.runIf(hasClients)('mosquitto_pub / mosquitto_sub', () => {
   for (const version of ['mqttv311', 'mqttv5'] as const) {
     it(`[MQTT-4.3.3-1] [MQTT-4.3.2-1] delivers QoS 0/1/2 from mosquitto_pub to mosquitto_sub (${version})`, async () => {
       started = await startBroker();
-      const port = String(started.port);
+      const { port } = started;
       for (const qos of ['0', '1', '2']) {
         const id = `sub-${version}-${qos}`;
         const ready = subscribed(started, id);
-        const sub = run('mosquitto_sub', [
-          '-h',
-          '127.0.0.1',
-          '-p',
-          port,
-          '-V',
-          version,
-          '-i',
-          id,
-          '-q',
-          qos,
-          '-t',
-          'mq/+',
-          '-C',
-          '1',
-          '-v',
-        ]);
+        const sub = mosquitto('mosquitto_sub', port, version, `-i ${id} -q ${qos} -t mq/+ -C 1 -v`);
         await ready;
-        const pub = run('mosquitto_pub', [
-          '-h',
-          '127.0.0.1',
-          '-p',
-          port,
-          '-V',
-          version,
-          '-q',
-          qos,
-          '-t',
-          'mq/x',
-          '-m',
-          `hello ${qos}`,
-        ]);
+        const pub = mosquitto('mosquitto_pub', port, version, `-q ${qos} -t mq/x -m`, `hello ${qos}`);
         expect((await pub.done).code).toBe(0);
         const result = await sub.done;
         expect(result.code).toBe(0);
@@ -104,100 +89,28 @@ describe.runIf(hasClients)('mosquitto_pub / mosquitto_sub', () => {
 
     it(`[MQTT-3.3.1-5] [MQTT-3.3.1-6] serves a retained message to mosquitto_sub (${version})`, async () => {
       started = await startBroker();
-      const port = String(started.port);
-      const pub = run('mosquitto_pub', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        port,
-        '-V',
-        version,
-        '-q',
-        '1',
-        '-r',
-        '-t',
-        'ret/a',
-        '-m',
-        'kept',
-      ]);
+      const { port } = started;
+      const pub = mosquitto('mosquitto_pub', port, version, '-q 1 -r -t ret/a -m kept');
       expect((await pub.done).code).toBe(0);
-      const sub = run('mosquitto_sub', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        port,
-        '-V',
-        version,
-        '-t',
-        'ret/#',
-        '-C',
-        '1',
-        '-v',
-      ]);
+      const sub = mosquitto('mosquitto_sub', port, version, '-t ret/# -C 1 -v');
       expect((await sub.done).out.trim()).toBe('ret/a kept');
     });
 
     it(`[MQTT-3.1.2-5] queues QoS 1 for an offline persistent mosquitto_sub session (${version})`, async () => {
       started = await startBroker();
-      const port = String(started.port);
+      const { port } = started;
       const id = `persist-${version}`;
-      const persist = version === 'mqttv5' ? ['-c', '-x', '300'] : ['-c'];
+      const persist = version === 'mqttv5' ? '-c -x 300' : '-c';
       const ready = subscribed(started, id);
-      const first = run('mosquitto_sub', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        port,
-        '-V',
-        version,
-        '-i',
-        id,
-        ...persist,
-        '-q',
-        '1',
-        '-t',
-        'off/#',
-        '-W',
-        '30',
-      ]);
+      const first = mosquitto('mosquitto_sub', port, version, `-i ${id} ${persist} -q 1 -t off/# -W 30`);
       await ready;
       const gone = disconnected(started, id);
       first.child.kill('SIGKILL');
       await first.done;
       await gone;
-      const pub = run('mosquitto_pub', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        port,
-        '-V',
-        version,
-        '-q',
-        '1',
-        '-t',
-        'off/a',
-        '-m',
-        'queued',
-      ]);
+      const pub = mosquitto('mosquitto_pub', port, version, '-q 1 -t off/a -m queued');
       expect((await pub.done).code).toBe(0);
-      const second = run('mosquitto_sub', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        port,
-        '-V',
-        version,
-        '-i',
-        id,
-        ...persist,
-        '-q',
-        '1',
-        '-t',
-        'off/#',
-        '-C',
-        '1',
-        '-v',
-      ]);
+      const second = mosquitto('mosquitto_sub', port, version, `-i ${id} ${persist} -q 1 -t off/# -C 1 -v`);
       expect((await second.done).out.trim()).toBe('off/a queued');
     });
 
@@ -208,24 +121,8 @@ describe.runIf(hasClients)('mosquitto_pub / mosquitto_sub', () => {
       await watcher.subscribeAsync('wills/#', { qos: 1 });
       const id = `willer-${version}`;
       const ready = subscribed(started, id);
-      const sub = run('mosquitto_sub', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(started.port),
-        '-V',
-        version,
-        '-i',
-        id,
-        '-t',
-        'x',
-        '--will-topic',
-        'wills/x',
-        '--will-payload',
-        'dead',
-        '--will-qos',
-        '1',
-      ]);
+      const will = '--will-topic wills/x --will-payload dead --will-qos 1';
+      const sub = mosquitto('mosquitto_sub', started.port, version, `-i ${id} -t x ${will}`);
       await ready;
       sub.child.kill('SIGKILL');
       await got.waitForCount(1);
@@ -239,29 +136,8 @@ describe.runIf(hasClients)('mosquitto_pub / mosquitto_sub', () => {
     const sub = await mqttConnect(started.port, { protocolVersion: 5 });
     const got = collectMessages(sub);
     await sub.subscribeAsync('up', { qos: 1 });
-    const pub = run('mosquitto_pub', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(started.port),
-      '-V',
-      'mqttv5',
-      '-q',
-      '1',
-      '-t',
-      'up',
-      '-m',
-      'x',
-      '-D',
-      'publish',
-      'user-property',
-      'k',
-      'v',
-      '-D',
-      'publish',
-      'content-type',
-      'text/plain',
-    ]);
+    const properties = '-D publish user-property k v -D publish content-type text/plain';
+    const pub = mosquitto('mosquitto_pub', started.port, 'mqttv5', `-q 1 -t up -m x ${properties}`);
     expect((await pub.done).code).toBe(0);
     await got.waitForCount(1);
     expect(got.messages[0]?.packet.properties).toMatchObject({
