@@ -169,7 +169,43 @@ export function summarizeRuns(
       ]);
     });
   }
-  return [table(header, rows), '', integrityTable(scenarios, brokers, records)].join('\n');
+  const notes = generatorNotes(scenarios, brokers, records);
+  return [
+    table(header, rows),
+    '',
+    ...(notes.length > 0 ? [...notes, ''] : []),
+    integrityTable(scenarios, brokers, records),
+  ].join('\n');
+}
+
+/**
+ * Median CPU per generator thread, in % of a core, at or above which a figure measures the generator as
+ * much as the broker. Records from before `loadThreads` ran conns on one thread, the rest on two.
+ */
+const GENERATOR_BOUND_PCT = 90;
+
+/** A note under the table for each scenario whose generator ran near its CPU ceiling. */
+function generatorNotes(
+  scenarios: readonly Scenario[],
+  brokers: readonly BrokerName[],
+  records: readonly RunRecord[],
+): string[] {
+  const notes: string[] = [];
+  for (const scenario of scenarios) {
+    const busy = brokers.flatMap((broker) => {
+      const perThread = records
+        .filter((r) => r.scenario === scenario.name && r.broker === broker && r.cpu.loaderPct >= 0)
+        .map((r) => r.cpu.loaderPct / (r.loadThreads ?? (r.kind === 'connections' ? 1 : 2)));
+      const pct = median(perThread);
+      return pct !== null && pct >= GENERATOR_BOUND_PCT ? [`${Math.round(pct)} % (${broker})`] : [];
+    });
+    if (busy.length > 0) {
+      notes.push(
+        `Generator-bound: in \`${scenario.name}\` the load generator used ${busy.join(', ')} of a core per thread, so these figures are bounded by the generator as well as by the broker (docs/performance.md, section 11).`,
+      );
+    }
+  }
+  return notes;
 }
 
 /** Per scenario and broker: what was lost, duplicated or wrong, and where the CPU went. */

@@ -87,6 +87,8 @@ export interface ConnectionsResult {
 
 export type LoadResult = (ThroughputResult | ConnectionsResult) & {
   brokerPid: number;
+  /** Generator worker threads the scenario ran on (conns: 1). */
+  loadThreads: number;
   aborted: boolean;
   abortReason?: string;
   errors: number;
@@ -278,6 +280,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       return {
         kind: 'connections',
         brokerPid: broker.pid,
+        loadThreads: workers,
         connected: opened.ready,
         failed: opened.failed,
         aliveAtEnd: results.reduce((sum, r) => sum + r.aliveAtEnd, 0),
@@ -344,6 +347,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     return {
       kind: 'throughput',
       brokerPid: broker.pid,
+      loadThreads: workers,
       sent,
       acked,
       expected,
