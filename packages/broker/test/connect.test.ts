@@ -8,6 +8,11 @@ afterEach(async () => {
   started = undefined;
 });
 
+/** A 3.1.1 CONNECT with these Connect Flags, keep alive 60 and client id "x", and no other payload field. */
+function connectWithFlags(flags: number): number[] {
+  return [0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, flags, 0x00, 0x3c, 0x00, 0x01, 0x78];
+}
+
 describe('CONNECT and CONNACK', () => {
   it('[MQTT-3.1.4-4] [MQTT-3.2.0-1] answers a 3.1.1 CONNECT with CONNACK accepted', async () => {
     started = await startBroker();
@@ -269,23 +274,7 @@ describe('CONNECT and CONNACK', () => {
     started = await startBroker();
     for (const flags of [0x0a, 0x22]) {
       const client = await RawClient.open(started.port);
-      client.writeRaw([
-        0x10,
-        0x0d,
-        0x00,
-        0x04,
-        0x4d,
-        0x51,
-        0x54,
-        0x54,
-        0x04,
-        flags,
-        0x00,
-        0x3c,
-        0x00,
-        0x01,
-        0x78,
-      ]);
+      client.writeRaw(connectWithFlags(flags));
       await expect(client.nextPacket()).rejects.toThrow(/closed/);
     }
   });
@@ -305,23 +294,7 @@ describe('CONNECT and CONNACK', () => {
     started = await startBroker();
     for (const flags of [0x82, 0xc2]) {
       const client = await RawClient.open(started.port);
-      client.writeRaw([
-        0x10,
-        0x0d,
-        0x00,
-        0x04,
-        0x4d,
-        0x51,
-        0x54,
-        0x54,
-        0x04,
-        flags,
-        0x00,
-        0x3c,
-        0x00,
-        0x01,
-        0x78,
-      ]);
+      client.writeRaw(connectWithFlags(flags));
       await expect(client.nextPacket()).rejects.toThrow(/closed/);
     }
   });
