@@ -95,7 +95,7 @@ describe('connect', () => {
     await expect(connect(url)).rejects.toMatchObject({ code: 'CONNECT_FAILED' });
   });
 
-  it('[MQTT-4.12.0-2] answers an AUTH challenge through onAuth before CONNACK', async () => {
+  it('[MQTT-4.12.0-2] [MQTT-4.12.0-3] answers an AUTH challenge through onAuth with AUTH 0x18 before CONNACK', async () => {
     broker = await FakeBroker.start({
       connack: (_connect, c) => {
         c.send({
@@ -180,7 +180,7 @@ describe('connect', () => {
     ).rejects.toBeInstanceOf(TypeError);
   });
 
-  it('[MQTT-3.2.2-21] uses the Server Keep Alive and reconnects when PINGRESP does not come', async () => {
+  it('[MQTT-3.2.2-21] [MQTT-3.1.2-21] uses the Server Keep Alive and reconnects when PINGRESP does not come', async () => {
     broker = await FakeBroker.start({
       connack: () => ({ sessionPresent: false, reasonCode: 0, properties: { serverKeepAlive: 1 } }),
       onPacket: (packet, c) => {

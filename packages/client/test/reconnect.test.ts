@@ -46,47 +46,57 @@ function cutMidStream(ackFirst: number, cutAfter: number, sessionPresent: boolea
 }
 
 describe('connection cut mid-stream', () => {
-  it('[MQTT-4.4.0-1] [MQTT-3.3.1-1] [MQTT-4.3.2-2] resends every unacknowledged QoS 1 publish with DUP and its packet id; no promise resolves early', async () => {
-    broker = await FakeBroker.start(cutMidStream(5, 10, true));
-    client = createClient(broker.url, {
-      ...fast,
-      clientId: 'cut-q1',
-      cleanStart: false,
-      sessionExpiryInterval: 60,
+  // 3.1.1 numbers the same rules differently: 2.3.1-2 (an unused id for each new packet), 2.3.1-3 (the same
+  // id when it is re-sent), 3.3.1-1 (DUP on re-delivery) and 4.4.0-1 (re-send on reconnect).
+  for (const { protocolVersion, ids } of [
+    { protocolVersion: 5, ids: '[MQTT-4.4.0-1] [MQTT-3.3.1-1] [MQTT-4.3.2-2]' },
+    { protocolVersion: 4, ids: '[MQTT-4.4.0-1] [MQTT-3.3.1-1] [MQTT-2.3.1-2] [MQTT-2.3.1-3]' },
+  ] as const) {
+    it(`${ids} resends every unacknowledged QoS 1 publish with DUP and its packet id; no promise resolves early (${protocolVersion === 5 ? '5.0' : '3.1.1'})`, async () => {
+      broker = await FakeBroker.start(cutMidStream(5, 10, true));
+      client = createClient(broker.url, {
+        ...fast,
+        protocolVersion,
+        clientId: `cut-q1-${protocolVersion}`,
+        cleanStart: false,
+        ...(protocolVersion === 5 && { sessionExpiryInterval: 60 }),
+      });
+      const resolved: string[] = [];
+      const acked = () => broker?.all('puback').length ?? 0;
+      const pending = Array.from({ length: 40 }, (_, i) =>
+        client?.publish('cut/q1', `m${i}`, { qos: 1 }).then((r: PublishResult) => {
+          resolved.push(`m${i}`);
+          return r;
+        }),
+      );
+      await broker.until(
+        () =>
+          broker?.connections[0]?.received.length !== undefined &&
+          publishes(broker.connections[0] as FakeConnection).length >= 10,
+      );
+      await broker.connections[0]?.closed;
+      const first = broker.connections[0] as FakeConnection;
+      // Only what connection 0 acknowledged may have resolved, and nothing else.
+      expect(resolved.every((m) => Number(m.slice(1)) < 5)).toBe(true);
+      await Promise.all(pending);
+      expect(acked()).toBe(0);
+      expect(resolved).toHaveLength(40);
+      const second = broker.connections[1] as FakeConnection;
+      // First transmissions carry DUP 0.
+      expect(publishes(first).every((p) => !p.dup && p.qos === 1)).toBe(true);
+      // Each new packet took an identifier no other in-flight packet had.
+      expect(new Set(publishes(first).map((p) => p.packetId)).size).toBe(publishes(first).length);
+      const unacked = publishes(first).slice(5);
+      const resent = publishes(second).slice(0, unacked.length);
+      expect(resent.map((p) => [p.packetId, p.dup, new TextDecoder().decode(p.payload)])).toEqual(
+        unacked.map((p) => [p.packetId, true, new TextDecoder().decode(p.payload)]),
+      );
+      // Everything else went out fresh, each message exactly once on the second connection.
+      const texts = publishes(second).map((p) => new TextDecoder().decode(p.payload));
+      expect(new Set(texts).size).toBe(texts.length);
+      expect(texts.length).toBe(35);
     });
-    const resolved: string[] = [];
-    const acked = () => broker?.all('puback').length ?? 0;
-    const pending = Array.from({ length: 40 }, (_, i) =>
-      client?.publish('cut/q1', `m${i}`, { qos: 1 }).then((r: PublishResult) => {
-        resolved.push(`m${i}`);
-        return r;
-      }),
-    );
-    await broker.until(
-      () =>
-        broker?.connections[0]?.received.length !== undefined &&
-        publishes(broker.connections[0] as FakeConnection).length >= 10,
-    );
-    await broker.connections[0]?.closed;
-    const first = broker.connections[0] as FakeConnection;
-    // Only what connection 0 acknowledged may have resolved, and nothing else.
-    expect(resolved.every((m) => Number(m.slice(1)) < 5)).toBe(true);
-    await Promise.all(pending);
-    expect(acked()).toBe(0);
-    expect(resolved).toHaveLength(40);
-    const second = broker.connections[1] as FakeConnection;
-    // First transmissions carry DUP 0.
-    expect(publishes(first).every((p) => !p.dup && p.qos === 1)).toBe(true);
-    const unacked = publishes(first).slice(5);
-    const resent = publishes(second).slice(0, unacked.length);
-    expect(resent.map((p) => [p.packetId, p.dup, new TextDecoder().decode(p.payload)])).toEqual(
-      unacked.map((p) => [p.packetId, true, new TextDecoder().decode(p.payload)]),
-    );
-    // Everything else went out fresh, each message exactly once on the second connection.
-    const texts = publishes(second).map((p) => new TextDecoder().decode(p.payload));
-    expect(new Set(texts).size).toBe(texts.length);
-    expect(texts.length).toBe(35);
-  });
+  }
 
   it('[MQTT-4.3.3-4] [MQTT-4.3.3-6] resends PUBREL (not PUBLISH) for QoS 2 messages the server had received', async () => {
     broker = await FakeBroker.start(cutMidStream(4, 8, true));
@@ -116,7 +126,7 @@ describe('connection cut mid-stream', () => {
     expect(publishes(second).filter((p) => p.dup)).toHaveLength(publishes(first).length - 4);
   });
 
-  it('sends unacknowledged messages again as new ones and restores subscriptions when the session is gone', async () => {
+  it('[MQTT-3.2.2-5] sends unacknowledged messages again as new ones and restores subscriptions when the session is gone', async () => {
     broker = await FakeBroker.start(cutMidStream(2, 6, false));
     client = createClient(broker.url, { ...fast, clientId: 'cut-lost' });
     await client.subscribe('restore/me', { qos: 1 });
@@ -311,7 +321,7 @@ describe('refused publishes', () => {
 });
 
 describe('resuming from a store without a session', () => {
-  it('sends stored messages as new ones and counts QoS 2 messages past PUBREC as delivered', async () => {
+  it('[MQTT-3.2.2-5] sends stored messages as new ones and counts QoS 2 messages past PUBREC as delivered', async () => {
     const store = new MemoryStore();
     const payload = new TextEncoder().encode('old');
     await store.put({ key: 1, topic: 'n/a', payload, qos: 1, retain: false, state: 'sent', packetId: 42 });

@@ -31,20 +31,23 @@ export function roundTripSuite(name: string, peer: Peer, versions: ProtocolVersi
 
   for (const protocolVersion of versions) {
     describe(`${name}: MQTT level ${protocolVersion}`, () => {
-      it.each([0, 1, 2] as QoS[])('round-trips a QoS %i message with its bytes intact', async (qos) => {
-        const topic = unique('rt');
-        const sub = await client({ protocolVersion });
-        const pub = await client({ protocolVersion });
-        const [granted] = await sub.subscribe(topic, { qos });
-        expect(granted).toMatchObject({ topicFilter: topic, qos });
-        const received = sub.messages(topic);
-        const payload = new Uint8Array([0, 1, 2, 255, 128]);
-        const result = await pub.publish(topic, payload, { qos });
-        expect(result).toMatchObject({ topic, qos, reasonCode: 0 });
-        const { value } = await received.next();
-        expect(value).toMatchObject({ topic, qos, retain: false });
-        expect([...(value as Message).payload]).toEqual([...payload]);
-      });
+      it.each([0, 1, 2] as QoS[])(
+        '[MQTT-4.2.0-1] [MQTT-7.1.2-1] round-trips a QoS %i message with its bytes intact',
+        async (qos) => {
+          const topic = unique('rt');
+          const sub = await client({ protocolVersion });
+          const pub = await client({ protocolVersion });
+          const [granted] = await sub.subscribe(topic, { qos });
+          expect(granted).toMatchObject({ topicFilter: topic, qos });
+          const received = sub.messages(topic);
+          const payload = new Uint8Array([0, 1, 2, 255, 128]);
+          const result = await pub.publish(topic, payload, { qos });
+          expect(result).toMatchObject({ topic, qos, reasonCode: 0 });
+          const { value } = await received.next();
+          expect(value).toMatchObject({ topic, qos, retain: false });
+          expect([...(value as Message).payload]).toEqual([...payload]);
+        },
+      );
 
       it('delivers the retained message to a later subscriber and clears it', async () => {
         const topic = unique('retained');
