@@ -11,7 +11,7 @@ const root = join(pkg, '..', '..');
 const specDir = join(root, '..', 'shared', 'spec');
 const docPath = join(root, 'docs', 'conformance.md');
 
-const CLIENT = 'Binds the Client only.';
+const CLIENT = 'Binds the Client only: see the @mq/client section.';
 const AUTH_PROPS =
   'The broker puts no Reason String or User Properties in the AUTH packets it sends (only the method and the data the method returns).';
 const NO_ACK_PROPS =
