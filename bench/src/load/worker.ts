@@ -182,6 +182,16 @@ function pace(): void {
   } else setTimeout(pace, Math.max(0, Math.floor(waitMs)));
 }
 
+/**
+ * Paced (latency) runs: a subscriber worker keeps its event loop turning instead of sleeping in epoll, so a
+ * delivery is read when it arrives rather than once the thread has been woken. Sleeping, node's wake-up path
+ * added about 40 µs to the median against mqload's (p50 0.09 to 0.12 ms for Mosquitto, 0.06 to 0.07 polling)
+ * and most of Mosquitto's p99. It costs this thread a core while the broker needs a fifth of one.
+ */
+function poll(): void {
+  if (!stopped && timing.running) setImmediate(poll);
+}
+
 function run(startNs: number, windowStartNs: number, windowEndNs: number): void {
   timing.startNs = startNs;
   timing.endNs = windowEndNs;
@@ -197,6 +207,7 @@ function run(startNs: number, windowStartNs: number, windowEndNs: number): void 
     );
     tick();
     if (scenario.rate > 0 && publishers.length > 0) pace();
+    if (scenario.rate > 0 && subscribers.length > 0) poll();
   };
   const wait = (startNs - Number(process.hrtime.bigint() - setup.epoch)) / 1e6;
   setTimeout(begin, Math.max(0, wait));
