@@ -12,7 +12,7 @@ import { dispatch } from './handlers/index.js';
 import { type ByteChannel, type ChannelSink, toByteChannel } from './listeners/channel.js';
 import type { AcceptedTransport } from './listeners/types.js';
 import type { Delivery, Message } from './message.js';
-import { deliveryTemplate, encodeDelivery, packetIdOffset } from './outgoing.js';
+import { deliveryTemplate, encodeDelivery, packetIdOffset, patchPacketId } from './outgoing.js';
 import { OutputBatch } from './output-batch.js';
 import type { DeliveryTarget, Session } from './session.js';
 import { keepAliveClock, refreshClock, SWEEP_TICK_MS, type Swept } from './sweeper.js';
@@ -79,10 +79,14 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
   readonly #channel: ByteChannel;
   readonly #decoder: PacketDecoder;
   #closeTimer: NodeJS.Timeout | undefined;
-  /** Created when a tick writes a second packet (or one to patch): an idle connection holds none. */
+  /** Created when a tick writes a second packet: an idle connection holds none. */
   #out: OutputBatch | undefined;
-  /** The tick's only packet so far, when it needs no patching. */
+  /** The tick's only packet so far (often a shared template: an ack, a delivery). */
   #lone: Uint8Array | undefined;
+  /** Where to patch a packet id into #lone, or -1. */
+  #lonePatchAt = -1;
+  /** The packet id for #lone, plus 0x10000 to set the PUBLISH DUP flag. */
+  #loneId = 0;
   /** IN_READ, FLUSH_AFTER_READ and FLUSH_ON_TICK bits: when the queued bytes get written. */
   #io = 0;
   /** The last PUBACK/PUBREC waiting for the store: later ones go after it. */
@@ -241,13 +245,18 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
   /** Queues bytes for this tick's write, with a packet id to patch into them (at patchAt >= 0). */
   #queue(bytes: Uint8Array, patchAt: number, packetId: number, dup: boolean): void {
     if (this.state === 'closed') return;
-    if (this.#out === undefined && this.#lone === undefined && patchAt < 0) {
-      // One packet this tick with nothing to patch (a CONNACK, a SUBACK): written as is, no batch.
+    if (this.#out === undefined && this.#lone === undefined) {
+      // The tick's only packet so far (a CONNACK, an ack, one delivery): no batch. At a few messages per
+      // connection per tick this is the usual case, and a batch per tick was most of what a QoS 1
+      // delivery allocated.
       this.#lone = bytes;
+      this.#lonePatchAt = patchAt;
+      this.#loneId = dup ? packetId | 0x10000 : packetId;
     } else {
       if (this.#out === undefined) this.#out = new OutputBatch();
       if (this.#lone !== undefined) {
-        this.#out.push(this.#lone);
+        const id = this.#loneId;
+        this.#out.push(this.#lone, this.#lonePatchAt, id & 0xffff, id > 0xffff);
         this.#lone = undefined;
       }
       this.#out.push(bytes, patchAt, packetId, dup);
@@ -472,6 +481,7 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
     let bytes: Uint8Array | undefined = this.#lone;
     if (bytes !== undefined) {
       this.#lone = undefined;
+      if (this.#lonePatchAt >= 0) bytes = patchedCopy(bytes, this.#lonePatchAt, this.#loneId);
     } else {
       const out = this.#out;
       if (out === undefined) return;
@@ -494,6 +504,14 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
 const IN_READ = 1;
 const FLUSH_AFTER_READ = 2;
 const FLUSH_ON_TICK = 4;
+
+/** A shared template (an ack, a delivery) copied with its packet id (and DUP, above 0xffff) patched in. */
+function patchedCopy(template: Uint8Array, patchAt: number, id: number): Uint8Array {
+  const out = Buffer.allocUnsafe(template.length);
+  out.set(template);
+  patchPacketId(out, 0, patchAt, id & 0xffff, id > 0xffff);
+  return out;
+}
 
 /** nextTick callback without a closure per tick. */
 function flushConnection(conn: Connection): void {
