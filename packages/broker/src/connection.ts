@@ -12,7 +12,7 @@ import { dispatch } from './handlers/index.js';
 import { type ByteChannel, type ChannelSink, toByteChannel } from './listeners/channel.js';
 import type { AcceptedTransport } from './listeners/types.js';
 import type { Delivery, Message } from './message.js';
-import { deliveryTemplate, encodeDelivery, packetIdOffset, patchPacketId } from './outgoing.js';
+import { copyWithPacketId, deliveryTemplate, encodeDelivery, packetIdOffset } from './outgoing.js';
 import { OutputBatch } from './output-batch.js';
 import type { DeliveryTarget, Session } from './session.js';
 import { keepAliveClock, refreshClock, SWEEP_TICK_MS, type Swept } from './sweeper.js';
@@ -481,7 +481,9 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
     let bytes: Uint8Array | undefined = this.#lone;
     if (bytes !== undefined) {
       this.#lone = undefined;
-      if (this.#lonePatchAt >= 0) bytes = patchedCopy(bytes, this.#lonePatchAt, this.#loneId);
+      const id = this.#loneId;
+      if (this.#lonePatchAt >= 0)
+        bytes = copyWithPacketId(bytes, this.#lonePatchAt, id & 0xffff, id > 0xffff);
     } else {
       const out = this.#out;
       if (out === undefined) return;
@@ -504,14 +506,6 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
 const IN_READ = 1;
 const FLUSH_AFTER_READ = 2;
 const FLUSH_ON_TICK = 4;
-
-/** A shared template (an ack, a delivery) copied with its packet id (and DUP, above 0xffff) patched in. */
-function patchedCopy(template: Uint8Array, patchAt: number, id: number): Uint8Array {
-  const out = Buffer.allocUnsafe(template.length);
-  out.set(template);
-  patchPacketId(out, 0, patchAt, id & 0xffff, id > 0xffff);
-  return out;
-}
 
 /** nextTick callback without a closure per tick. */
 function flushConnection(conn: Connection): void {

@@ -76,9 +76,19 @@ export function encodeDelivery(
   }
   const template = deliveryTemplate(delivery, version, now);
   if (packetId === undefined) return template;
-  const out = new Uint8Array(template.length);
+  return copyWithPacketId(template, packetIdOffset(template), packetId, dup);
+}
+
+/** A copy of a shared encoded packet (a delivery template, an ack) with its own packet id (and DUP) in it. */
+export function copyWithPacketId(
+  template: Uint8Array,
+  offset: number,
+  packetId: number,
+  dup: boolean,
+): Uint8Array {
+  const out = Buffer.allocUnsafe(template.length);
   out.set(template);
-  patchPacketId(out, 0, packetIdOffset(template), packetId, dup);
+  patchPacketId(out, 0, offset, packetId, dup);
   return out;
 }
 
