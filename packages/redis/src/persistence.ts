@@ -238,18 +238,18 @@ export class RedisPersistence implements Persistence {
 
   /**
    * Records ownership under `nodeId` and marks the node alive: a key with a TTL, refreshed every
-   * `heartbeatMs`. With `keepAlive: false` the caller refreshes that key (RedisRouteBus does, with its
+   * `heartbeatMs`. With `heartbeat: false` the caller refreshes that key (RedisRouteBus does, with its
    * own dead-after window): two writers with different TTLs would leave a dead node's key alive for
    * whichever TTL was written last.
    */
   async joinCluster(
     nodeId: string,
     onError?: (error: Error) => void,
-    { keepAlive = true }: { keepAlive?: boolean } = {},
+    { heartbeat = true }: { heartbeat?: boolean } = {},
   ): Promise<void> {
     this.#nodeId = nodeId;
     this.#onError ??= onError;
-    if (!keepAlive) return;
+    if (!heartbeat) return;
     const beat = () => this.redis.set(this.#keys.node(nodeId), '1', 'PX', this.#heartbeatMs * 3);
     this.#heartbeat ??= setInterval(() => {
       beat().catch((err: Error) => this.#report(err));

@@ -187,7 +187,7 @@ export class RedisRouteBus implements RouteBus {
     const logPersistence = (err: Error) => broker.logger.error({ err }, 'redis persistence');
     // The liveness key is the bus's: its heartbeat refreshes it with the dead-after window as TTL.
     persistence
-      .joinCluster(this.nodeId, logPersistence, { keepAlive: false })
+      .joinCluster(this.nodeId, logPersistence, { heartbeat: false })
       .catch((err: Error) => this.#report(err));
     return this;
   }
