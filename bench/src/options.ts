@@ -12,6 +12,8 @@ export interface BenchOptions {
   readonly brokers: readonly BrokerName[];
   /** Load-generator worker threads. */
   readonly workers: number;
+  /** What opens the conns scenario's connections: the C program (bench/native) or node. */
+  readonly connsGenerator: 'c' | 'node';
   /** Start the Node brokers under --cpu-prof and summarise the profiles. */
   readonly profile: boolean;
   readonly quick: boolean;
@@ -29,6 +31,7 @@ export const USAGE = `usage: pnpm bench [-- options]   (or the same names as env
   --brokers a,b        subset of: ${BROKER_NAMES.join(' ')} (all available)     BROKERS
   --conns N            idle connections in the conns scenario (10000)        CONNS
   --workers N          load-generator worker threads (2)                      LOAD_WORKERS
+  --conns-generator G  c (bench/native/conns.c, built with cc) or node (c)    CONNS_GENERATOR
   --profile            run Node brokers under --cpu-prof, print top functions BENCH_PROFILE=1
   --out DIR            results folder (bench/results)                         BENCH_OUT`;
 
@@ -54,6 +57,7 @@ const KNOWN = new Set([
   'brokers',
   'conns',
   'workers',
+  'conns-generator',
   'profile',
   'out',
   'help',
@@ -98,6 +102,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     return name as BrokerName;
   });
   const profileValue = pick('profile', 'BENCH_PROFILE');
+  const connsGenerator = pick('conns-generator', 'CONNS_GENERATOR') ?? 'c';
+  if (connsGenerator !== 'c' && connsGenerator !== 'node')
+    throw new TypeError(`conns-generator must be c or node, got ${connsGenerator}`);
   return {
     rounds,
     durationS,
@@ -107,6 +114,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     scenarios,
     brokers,
     workers: Math.round(positive('workers', pick('workers', 'LOAD_WORKERS') ?? '2')),
+    connsGenerator,
     profile: profileValue === '1' || profileValue === 'true',
     quick,
     outDir: pick('out', 'BENCH_OUT') ?? null,

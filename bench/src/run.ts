@@ -8,6 +8,7 @@ import {
   startBroker,
   unavailableReason,
 } from './brokers/broker-process.js';
+import { nativeConnsGenerator } from './load/native-conns.js';
 import { runLoad } from './load/run-load.js';
 import { parseOptions, USAGE } from './options.js';
 import { busyShare, summarizeProfile } from './profile-summary.js';
@@ -42,6 +43,20 @@ if (brokers.length === 0) {
 }
 if (brokers.includes('mq') && mqUsesSources())
   log('note: packages/broker/dist is missing; running @mq/broker from its sources');
+
+// conns runs on the C generator unless told otherwise or it cannot be built (no C compiler).
+let connsGenerator: string | null = null;
+let connsGeneratorName = 'node (worker thread on libuv handles)';
+if (options.connsGenerator === 'c' && options.scenarios.some((s) => s.shape === 'conns')) {
+  const built = nativeConnsGenerator();
+  if ('path' in built) {
+    connsGenerator = built.path;
+    connsGeneratorName = 'C (bench/native/conns.c)';
+  } else {
+    log(`note: cannot build the C conns generator (${built.error.split('\n')[0]});`);
+    log('      conns runs on the node generator, which tops out near 16,000 connects/s on two cores');
+  }
+}
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const outDir = options.outDir ?? join(packageDir, 'results');
@@ -85,6 +100,7 @@ for (const scenario of options.scenarios) {
           flow: { inflight: 20, window: 100, resumePct: 25 },
           maxPending: 100,
           setupTimeoutS: 60,
+          connsGenerator,
         });
         const record: RunRecord = {
           scenario: scenario.name,
@@ -110,7 +126,7 @@ const command = `pnpm bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
 const lines = [
   `# Broker benchmark, ${new Date().toISOString()}`,
   '',
-  `Command: \`${command}\` (rounds ${options.rounds}, ${options.durationS} s measured after ${options.warmupS} s warm-up, ${options.workers} load workers, 64 B payload unless named, MQTT 3.1.1). Medians over rounds; ratios are medians of per-round ratios.`,
+  `Command: \`${command}\` (rounds ${options.rounds}, ${options.durationS} s measured after ${options.warmupS} s warm-up, ${options.workers} load workers, 64 B payload unless named, MQTT 3.1.1). Medians over rounds; ratios are medians of per-round ratios.${options.scenarios.some((s) => s.shape === 'conns') ? ` \`conns\` ran on the ${connsGeneratorName} generator.` : ''}`,
   '',
   summarizeRuns(options.scenarios, brokers, records),
   '',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startBroker } from './brokers/broker-process.js';
+import { nativeConnsGenerator } from './load/native-conns.js';
 import { runLoad } from './load/run-load.js';
 import { median } from './report.js';
 import { findScenario, SCENARIOS, type Scenario } from './scenarios.js';
@@ -107,6 +108,13 @@ async function sampleMqload(s: Scenario): Promise<Sample> {
   }
 }
 
+/** conns on the C generator, as `pnpm bench` runs it, unless CONNS_GENERATOR=node or it cannot be built. */
+function connsGeneratorPath(): string | null {
+  if (process.env.CONNS_GENERATOR === 'node') return null;
+  const built = nativeConnsGenerator();
+  return 'path' in built ? built.path : null;
+}
+
 async function sampleOurs(s: Scenario): Promise<Sample> {
   const broker = await startBroker('mosquitto');
   try {
@@ -121,9 +129,16 @@ async function sampleOurs(s: Scenario): Promise<Sample> {
       flow: { inflight: 20, window: 100, resumePct: 25 },
       maxPending: 100,
       setupTimeoutS: 60,
+      connsGenerator: connsGeneratorPath(),
     });
     if (r.kind === 'connections')
-      return { value: r.connectsPerS, p50Us: -1, p99Us: -1, brokerPct: -1, loaderPct: -1 };
+      return {
+        value: r.connectsPerS,
+        p50Us: -1,
+        p99Us: -1,
+        brokerPct: r.cpu.brokerPct,
+        loaderPct: r.cpu.loaderPct,
+      };
     return { value: r.msgsPerS, p50Us: r.latencyUs.p50, p99Us: r.latencyUs.p99, ...r.cpu };
   } finally {
     await broker.stop();

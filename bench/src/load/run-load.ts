@@ -20,6 +20,7 @@ import type {
   WorkerResult,
   WorkerSetup,
 } from './messages.js';
+import { NativeIdleConnections } from './native-conns.js';
 import { SharedState } from './shared-state.js';
 import { startStandIn } from './stand-in.js';
 
@@ -46,6 +47,8 @@ export interface LoadOptions {
   readonly flow: FlowControl;
   readonly maxPending: number;
   readonly setupTimeoutS: number;
+  /** conns: path of the C generator (native-conns.ts); null runs conns on the node generator. */
+  readonly connsGenerator: string | null;
 }
 
 export interface ThroughputResult {
@@ -83,6 +86,8 @@ export interface ConnectionsResult {
   rssBytesPerConnection: number;
   /** CPU of the broker and of the generator while the connections were opened. */
   cpu: CpuUse;
+  /** Which generator opened them: the C program or node's worker thread. */
+  generator: 'c' | 'node';
 }
 
 export type LoadResult = (ThroughputResult | ConnectionsResult) & {
@@ -195,6 +200,8 @@ class WorkerPool {
 /** Runs one scenario against a broker on 127.0.0.1 and returns one result record. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { scenario } = options;
+  if (scenario.shape === 'conns' && options.connsGenerator !== null)
+    return runNativeConns(options, options.connsGenerator);
   const specs = connectionSpecs(scenario);
   // conns opens connections from one worker, like the C generator: a second thread took a core from the
   // broker it measures (with Mosquitto, 17,000-21,500 connects/s on two workers, 22,000-25,000 on one).
@@ -289,6 +296,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         connectsPerS: Math.round(opened.ready / connectS),
         handshakeUs: { p50: at(0.5), p99: at(0.99), max: at(1) },
         cpu,
+        generator: 'node',
         brokerRssKbBefore: rssBefore,
         brokerRssKbAfter: rssAfter,
         rssBytesPerConnection:
@@ -372,6 +380,67 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
   } finally {
     await pool.terminate();
+  }
+}
+
+/**
+ * conns on the C generator: a fresh broker with no warm-up, as with the node generator, and the same
+ * handshake window (maxPending). The rate is the generator's own count over its own clock.
+ */
+async function runNativeConns(options: LoadOptions, path: string): Promise<LoadResult> {
+  const { scenario } = options;
+  const broker = await options.broker();
+  const generator = new NativeIdleConnections(
+    path,
+    broker.port,
+    scenario.connections,
+    options.maxPending,
+    60,
+  );
+  try {
+    await generator.arm();
+    const rssBefore = rssKb(broker.pid);
+    const cpuAtOpen = cpuSnapshot(broker.pid);
+    const opened = await generator.open();
+    const cpu = cpuBetween(cpuAtOpen, cpuSnapshot(broker.pid));
+    // The parent's own CPU is not the generator's: the child reports its own.
+    cpu.loaderPct = Math.round((opened.cpuUs * 1000 * 1000) / opened.elapsedNs) / 10;
+    await sleep(options.settleS * 1000);
+    const rssAfter = rssKb(broker.pid);
+    const stopped = await generator.stop();
+    const errors = new ErrorLog();
+    errors.merge(
+      opened.errors.map((e) => [e.what, e.count] as const),
+      opened.errors.reduce((sum, e) => sum + e.count, 0),
+    );
+    if (stopped.closedByBroker > 0) errors.add(`${stopped.closedByBroker} idle connections closed by broker`);
+    const connectS = opened.elapsedNs / 1e9;
+    return {
+      kind: 'connections',
+      brokerPid: broker.pid,
+      loadThreads: 1,
+      generator: 'c',
+      connected: opened.ready,
+      failed: opened.failed,
+      aliveAtEnd: stopped.alive,
+      closedByBroker: stopped.closedByBroker,
+      connectS: Math.round(connectS * 1000) / 1000,
+      connectsPerS: Math.round(opened.ready / connectS),
+      handshakeUs: opened.handshakeUs,
+      cpu,
+      brokerRssKbBefore: rssBefore,
+      brokerRssKbAfter: rssAfter,
+      rssBytesPerConnection:
+        rssBefore > 0 && rssAfter > 0 && opened.ready > 0
+          ? Math.round(((rssAfter - rssBefore) * 1024) / opened.ready)
+          : -1,
+      aborted: opened.failed > 0,
+      ...(opened.failed > 0 ? { abortReason: `${opened.failed} connections failed` } : {}),
+      errors: errors.total,
+      errorMessages: errors.messages(),
+    };
+  } finally {
+    generator.kill();
   }
 }
 
