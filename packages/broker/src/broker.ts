@@ -83,6 +83,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
       if (own === session || (own !== undefined && (own.inflightCount > 0 || own.queue.length > 0))) {
         return false;
       }
+      if (!this.#backpressure.isHeld(conn)) this.stats.publisherHolds++;
       this.#backpressure.hold(conn, session);
       return true;
     },

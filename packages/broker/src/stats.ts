@@ -17,6 +17,11 @@ export interface BrokerStats {
   oversizeDropped: number;
   /** Messages discarded because their Message Expiry Interval passed before delivery. */
   expiredDropped: number;
+  /**
+   * Times the broker stopped reading a publisher for a subscriber's full queue or backed-up socket
+   * (queuePolicy 'backpressure'); it reads again once that subscriber drains.
+   */
+  publisherHolds: number;
 }
 
 export function createStats(): BrokerStats {
@@ -34,5 +39,6 @@ export function createStats(): BrokerStats {
     queueDropped: 0,
     oversizeDropped: 0,
     expiredDropped: 0,
+    publisherHolds: 0,
   };
 }
