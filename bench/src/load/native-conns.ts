@@ -87,8 +87,13 @@ export class NativeIdleConnections {
     if (this.#child.exitCode === null) this.#child.kill('SIGKILL');
   }
 
+  /** The child's next line, which must be `event`; a child that stays silent for a minute has hung. */
   async #expect(event: string): Promise<Record<string, unknown>> {
-    const next = await this.#lines.next();
+    let timer: NodeJS.Timeout | undefined;
+    const silent = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`conns generator: no "${event}" within 60 s`)), 60_000);
+    });
+    const next = await Promise.race([this.#lines.next(), silent]).finally(() => clearTimeout(timer));
     if (next.done) throw new Error(`conns generator exited before "${event}" (code ${this.#child.exitCode})`);
     const message = JSON.parse(next.value) as Record<string, unknown>;
     if (message.event !== event) throw new Error(`conns generator: expected "${event}", got ${next.value}`);
