@@ -1,4 +1,4 @@
-import type { BrokerName } from './brokers/broker-process.js';
+import type { BrokerName, BrokerStats } from './brokers/broker-process.js';
 import type { LoadResult } from './load/run-load.js';
 import type { Scenario } from './scenarios.js';
 
@@ -8,6 +8,8 @@ export type RunRecord = {
   broker: BrokerName;
   round: number;
   startedAt: string;
+  /** @mq/broker's own counters at the end of the run (other brokers report none). */
+  brokerStats?: BrokerStats;
 } & LoadResult;
 
 interface Metric {
@@ -222,6 +224,7 @@ function integrityTable(
     'lost',
     'duplicates',
     'errors',
+    'broker-side drops',
     'broker CPU %',
     'loader CPU %',
   ];
@@ -243,12 +246,26 @@ function integrityTable(
         String(sum((r) => (r.kind === 'throughput' ? r.lost : 0))),
         String(sum((r) => (r.kind === 'throughput' ? r.duplicates : 0))),
         String(sum((r) => r.errors)),
+        brokerDrops(runs),
         cpu('brokerPct'),
         cpu('loaderPct'),
       ]);
     }
   }
   return table(header, rows);
+}
+
+/**
+ * What the broker says it dropped (QoS 0 to a backed-up socket, full queues, oversize, expired) and how often
+ * it held a publisher back; blank for brokers that do not report (Aedes, Mosquitto).
+ */
+function brokerDrops(runs: readonly RunRecord[]): string {
+  const reports = runs.flatMap((r) => (r.brokerStats ? [r.brokerStats] : []));
+  if (reports.length === 0) return '';
+  const sum = (pick: (s: BrokerStats) => number) => reports.reduce((total, s) => total + pick(s), 0);
+  const dropped = sum((s) => s.qos0Dropped + s.queueDropped + s.oversizeDropped + s.expiredDropped);
+  const holds = sum((s) => s.publisherHolds);
+  return `${dropped} (${holds} holds)`;
 }
 
 function table(header: readonly string[], rows: readonly string[][]): string {
@@ -263,5 +280,10 @@ export function describeRun(record: RunRecord): string {
     return `${head} ${record.connected} connected at ${integer(record.connectsPerS)}/s, ${integer(record.rssBytesPerConnection)} B/conn, broker CPU ${record.cpu.brokerPct}%, loader CPU ${record.cpu.loaderPct}%, errors ${record.errors}`;
   }
   const latency = record.latencyUs;
-  return `${head} ${integer(record.msgsPerS)} msg/s, lost ${record.lost}, dup ${record.duplicates}, p50 ${millis(latency.p50)} ms, p99 ${millis(latency.p99)} ms, broker CPU ${record.cpu.brokerPct}%, loader CPU ${record.cpu.loaderPct}%, errors ${record.errors}${record.aborted ? ` ABORTED (${record.abortReason})` : ''}`;
+  const stats = record.brokerStats;
+  const dropped = stats
+    ? stats.qos0Dropped + stats.queueDropped + stats.oversizeDropped + stats.expiredDropped
+    : 0;
+  const brokerSide = stats ? `, broker dropped ${dropped}, held publishers ${stats.publisherHolds}x` : '';
+  return `${head} ${integer(record.msgsPerS)} msg/s, lost ${record.lost}, dup ${record.duplicates}, p50 ${millis(latency.p50)} ms, p99 ${millis(latency.p99)} ms, broker CPU ${record.cpu.brokerPct}%, loader CPU ${record.cpu.loaderPct}%, errors ${record.errors}${brokerSide}${record.aborted ? ` ABORTED (${record.abortReason})` : ''}`;
 }

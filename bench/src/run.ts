@@ -102,12 +102,15 @@ for (const scenario of options.scenarios) {
           setupTimeoutS: 60,
           connsGenerator,
         });
+        // Stopped before the record is written: @mq/broker reports its own drop counters as it stops.
+        const brokerStats = await started.broker?.stop();
         const record: RunRecord = {
           scenario: scenario.name,
           broker: name,
           round,
           startedAt: new Date().toISOString(),
           ...result,
+          ...(brokerStats ? { brokerStats } : {}),
         };
         records.push(record);
         appendFileSync(jsonlPath, `${JSON.stringify(record)}\n`);

@@ -10,11 +10,21 @@ import { fileURLToPath } from 'node:url';
 export const BROKER_NAMES = ['mq', 'aedes', 'mosquitto'] as const;
 export type BrokerName = (typeof BROKER_NAMES)[number];
 
+/** Counters @mq/broker reports as it stops (mq-server.mjs); the other brokers report none. */
+export interface BrokerStats {
+  readonly qos0Dropped: number;
+  readonly queueDropped: number;
+  readonly oversizeDropped: number;
+  readonly expiredDropped: number;
+  readonly publisherHolds: number;
+}
+
 export interface RunningBroker {
   readonly name: BrokerName;
   readonly pid: number;
   readonly port: number;
-  stop(): Promise<void>;
+  /** Stops the broker; resolves with the counters it printed on the way out, if any. */
+  stop(): Promise<BrokerStats | undefined>;
 }
 
 export interface StartOptions {
@@ -71,11 +81,22 @@ export async function startBroker(name: BrokerName, options: StartOptions = {}):
     cwd: brokersDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const announcement = await readAnnouncement(child, timeoutMs);
-  return { name, pid: child.pid!, port: announcement.port, stop: () => stopChild(child) };
+  const reported: { stats?: BrokerStats } = {};
+  const announcement = await readAnnouncement(child, timeoutMs, reported);
+  return {
+    name,
+    pid: child.pid!,
+    port: announcement.port,
+    stop: () => stopChild(child).then(() => reported.stats),
+  };
 }
 
-function readAnnouncement(child: ChildProcess, timeoutMs: number): Promise<Announcement> {
+/** Resolves with the first line; later lines are scanned for a `{ stats }` report, kept in `reported`. */
+function readAnnouncement(
+  child: ChildProcess,
+  timeoutMs: number,
+  reported: { stats?: BrokerStats },
+): Promise<Announcement> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -100,15 +121,22 @@ function readAnnouncement(child: ChildProcess, timeoutMs: number): Promise<Annou
     });
     // Keep reading stdout after the first line so a chatty broker never blocks on a full pipe.
     child.stdout!.on('data', (chunk: Buffer) => {
-      if (settled) return;
       out += chunk.toString();
-      const newline = out.indexOf('\n');
-      if (newline < 0) return;
-      try {
-        settle(null, JSON.parse(out.slice(0, newline)) as Announcement);
-      } catch {
-        settle(new Error(`unexpected broker output ${out.slice(0, newline)}`));
+      for (let newline = out.indexOf('\n'); newline >= 0; newline = out.indexOf('\n')) {
+        const line = out.slice(0, newline);
+        out = out.slice(newline + 1);
+        if (!settled) {
+          try {
+            settle(null, JSON.parse(line) as Announcement);
+          } catch {
+            settle(new Error(`unexpected broker output ${line}`));
+          }
+        } else if (line.startsWith('{"stats"')) {
+          reported.stats = (JSON.parse(line) as { stats: BrokerStats }).stats;
+        }
       }
+      // A chatty broker's stray output is not kept.
+      if (out.length > 65536) out = '';
     });
     child.once('exit', (code) => settle(new Error(`broker exited with code ${code}`)));
   });
@@ -188,5 +216,5 @@ async function startMosquitto(timeoutMs: number): Promise<RunningBroker> {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { name: 'mosquitto', pid: child.pid!, port, stop: () => stopChild(child) };
+  return { name: 'mosquitto', pid: child.pid!, port, stop: () => stopChild(child).then(() => undefined) };
 }

@@ -19,6 +19,10 @@ const broker = module_.createBroker({
 await broker.listen();
 announce(findPort(broker.addresses()));
 exitOnSignal(async () => {
+  // What the broker itself dropped or held back, for the run's record (broker-process.ts reads it).
+  const { qos0Dropped, queueDropped, oversizeDropped, expiredDropped, publisherHolds } = broker.stats;
+  const stats = { qos0Dropped, queueDropped, oversizeDropped, expiredDropped, publisherHolds };
+  process.stdout.write(`${JSON.stringify({ stats })}\n`);
   await broker.close();
 });
 
