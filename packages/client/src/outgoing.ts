@@ -9,6 +9,7 @@ import {
 import { Deque } from './deque.js';
 import { ClientErrorCode, MqttClientError } from './errors.js';
 import type { PacketIdAllocator } from './packet-id.js';
+import { MemoryStore } from './store/memory.js';
 import type { MessageStore, StoredMessage } from './store/types.js';
 import type { OutgoingAliases } from './topic-alias.js';
 
@@ -74,6 +75,11 @@ export class OutgoingFlows {
   #accepting = 0;
   /** Set once the client closed: late accepts settle with it at once. */
   #closedWith: MqttClientError | undefined;
+  /** False for MemoryStore: what dies with the process need not be written before a packet leaves. */
+  readonly #storeOutlivesProcess: boolean;
+  /** Packets waiting in #send for the store, and the promise the next one must wait for. */
+  #waitingForStore = 0;
+  #sendChain: Promise<void> = Promise.resolve();
   /** Peak number of QoS 1/2 publishes in flight on one connection (for tests and metrics). */
   peakInflight = 0;
 
@@ -81,6 +87,7 @@ export class OutgoingFlows {
     this.#store = store;
     this.#ids = ids;
     this.#events = events;
+    this.#storeOutlivesProcess = !(store instanceof MemoryStore);
   }
 
   /** Accepted or being accepted, not sent yet. */
@@ -167,17 +174,14 @@ export class OutgoingFlows {
       // Resent in order as the server's (possibly lower) Receive Maximum allows; see drain().
       this.#resend = flights;
     } else {
+      // Without the session the server may have dropped even a QoS 2 message it had answered with
+      // PUBREC (a server that delivers on PUBREL loses it with the session), so every in-flight message
+      // goes out again as a new one: at least once, where exactly once can no longer be known.
       this.#inflight.clear();
       const requeue: Outgoing[] = [];
       for (const flight of flights) {
         const message = flight.message as StoredMessage;
         if (message.packetId !== undefined) this.#ids.release(message.packetId);
-        if (message.state === 'released') {
-          // The server had taken the message (PUBREC) before it lost the session: it was delivered.
-          this.#persist(this.#store.delete(message.key));
-          this.#finish(flight, { reasonCode: ReasonCode.Success });
-          continue;
-        }
         message.state = 'queued';
         delete message.packetId;
         this.#persist(this.#store.update(message.key, { state: 'queued' }));
@@ -202,8 +206,9 @@ export class OutgoingFlows {
       const flight = this.#resend.shift() as Outgoing;
       const message = flight.message as StoredMessage;
       if (this.#inflight.get(message.packetId as number) !== flight) continue;
-      if (message.state === 'released') link.send({ type: 'pubrel', packetId: message.packetId as number });
-      else link.send(this.#publishPacket(message, true));
+      if (message.state === 'released')
+        this.#send(link, { type: 'pubrel', packetId: message.packetId as number });
+      else this.#send(link, this.#publishPacket(message, true));
       this.peakInflight = Math.max(this.peakInflight, this.#inflight.size - this.#resend.length);
     }
     if (this.#resend.length > 0) return;
@@ -214,7 +219,7 @@ export class OutgoingFlows {
         this.#queue.shift();
         const packet = this.#publishPacket(message, false);
         if (this.#refused(link, next, packet)) continue;
-        link.send(packet);
+        this.#send(link, packet);
         next.settle?.resolve({ topic: message.topic, qos: 0, packetId: undefined, reasonCode: 0 });
         continue;
       }
@@ -231,8 +236,7 @@ export class OutgoingFlows {
       message.state = 'sent';
       this.#inflight.set(packetId, next);
       this.peakInflight = Math.max(this.peakInflight, this.#inflight.size);
-      this.#persist(this.#store.update(message.key, { state: 'sent', packetId }));
-      link.send(packet);
+      this.#send(link, packet, this.#store.update(message.key, { state: 'sent', packetId }));
     }
     this.#checkIdle();
   }
@@ -269,11 +273,13 @@ export class OutgoingFlows {
       return;
     }
     const message = flight.message as StoredMessage;
+    let recorded: Promise<void> | undefined;
     if (message.state !== 'released') {
       message.state = 'released';
-      this.#persist(this.#store.update(message.key, { state: 'released', packetId }));
+      recorded = this.#store.update(message.key, { state: 'released', packetId });
     }
-    this.#link?.send({ type: 'pubrel', packetId });
+    if (this.#link) this.#send(this.#link, { type: 'pubrel', packetId }, recorded);
+    else if (recorded) this.#persist(recorded);
   }
 
   onPubcomp(
@@ -439,13 +445,39 @@ export class OutgoingFlows {
     for (const waiter of this.#idleWaiters.splice(0)) waiter();
   }
 
-  #persist(operation: Promise<void>): void {
-    operation.catch((cause: unknown) =>
-      this.#events.onError(
-        new MqttClientError(ClientErrorCode.StoreError, 'the message store failed to record a state change', {
-          cause,
-        }),
-      ),
+  /**
+   * Sends `packet` once `recorded` (the store write of the state the packet reflects) is done, and after
+   * every packet queued here before it, so order holds. A process killed in between then never leaves
+   * the server holding a packet id or a PUBREL that the store does not know. Restarted, the client would
+   * otherwise resend such a message as new (a duplicate) and could give its id to the next message, which
+   * a QoS 2 server still waiting for PUBREL takes for a resend and drops. With MemoryStore, which dies
+   * with the process anyway, packets go out at once.
+   */
+  #send(link: OutgoingLink, packet: Packet, recorded?: Promise<void>): void {
+    if (!this.#storeOutlivesProcess || (recorded === undefined && this.#waitingForStore === 0)) {
+      if (recorded) this.#persist(recorded);
+      link.send(packet);
+      return;
+    }
+    this.#waitingForStore += 1;
+    // A store that failed was reported; the packet still goes, as an incoming PUBREC does (incoming.ts).
+    const written = recorded?.catch((cause: unknown) => this.#storeFailed(cause));
+    this.#sendChain = Promise.all([this.#sendChain, written]).then(() => {
+      this.#waitingForStore -= 1;
+      // Gone with its connection: in flight, it is resent on the next one (or queued again).
+      if (this.#link === link) link.send(packet);
+    });
+  }
+
+  #storeFailed(cause: unknown): void {
+    this.#events.onError(
+      new MqttClientError(ClientErrorCode.StoreError, 'the message store failed to record a state change', {
+        cause,
+      }),
     );
+  }
+
+  #persist(operation: Promise<void>): void {
+    operation.catch((cause: unknown) => this.#storeFailed(cause));
   }
 }

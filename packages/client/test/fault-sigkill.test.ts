@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Broker, createBroker } from '@mq/broker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeMosquitto, type MosquittoHandle, startMosquitto } from '../../../test-support/mosquitto.js';
 import { hasSystemPeer } from '../../../test-support/system-peers.js';
@@ -10,13 +11,15 @@ import { connect } from '../src/index.js';
 import { waitUntil } from './helpers/transport-probe.js';
 
 const script = join(import.meta.dirname, 'fixtures', 'file-store-publisher.ts');
+const qos2Script = join(import.meta.dirname, 'fixtures', 'qos2-kill-after-publish.ts');
 
-/** Runs the publisher script; `onLine` sees each stdout line. */
+/** Runs a publisher script (file-store-publisher.ts by default); `onLine` sees each stdout line. */
 function runPublisher(
   args: string[],
   onLine: (line: string, child: ChildProcess) => void,
+  fixture = script,
 ): Promise<number | null> {
-  const child = spawn(process.execPath, ['--conditions', 'source', '--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, ['--conditions', 'source', '--import', 'tsx', fixture, ...args], {
     cwd: join(import.meta.dirname, '..'),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -100,4 +103,52 @@ describe.runIf(hasSystemPeer('mosquitto'))('fault: publisher process killed with
     },
     60_000,
   );
+});
+
+describe('fault: QoS 2 publisher killed the moment a PUBLISH leaves (FileStore, @mq/broker)', () => {
+  let broker: Broker | undefined;
+  let dir = '';
+  const clients: MqttClient[] = [];
+  beforeAll(async () => {
+    broker = createBroker({
+      listeners: [{ type: 'tcp', host: '127.0.0.1', port: 0 }],
+      sys: { enabled: false },
+    });
+    await broker.listen();
+    dir = mkdtempSync(join(tmpdir(), 'mq-sigkill-qos2-'));
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.end({ force: true })));
+    await broker?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('[MQTT-4.3.3-1] delivers A, B and C exactly once: the packet id is in the store before its PUBLISH leaves, so no id in use is given out again', async () => {
+    const port = broker?.addresses()[0]?.port;
+    const url = `mqtt://127.0.0.1:${port}`;
+    const topic = 'sigkill/qos2';
+    const storePath = join(dir, 'qos2.log');
+    const seen: string[] = [];
+    const sub = await connect(url, { protocolVersion: 5 });
+    clients.push(sub);
+    sub.on('message', (m) => seen.push(m.text()));
+    await sub.subscribe(topic, { qos: 2 });
+
+    // Dies by its own SIGKILL right after B's PUBLISH is written to the socket.
+    expect(await runPublisher([url, storePath, 'first', topic], () => {}, qos2Script)).toBeNull();
+    let done = false;
+    await runPublisher(
+      [url, storePath, 'second', topic],
+      (line) => {
+        if (line === 'done') done = true;
+      },
+      qos2Script,
+    );
+    expect(done).toBe(true);
+    await waitUntil(() => seen.length >= 3, 10_000, 'three deliveries');
+    // A resend would show as a fourth delivery; give it the time a redelivery takes.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // B went out with the id the store held, so the broker knew the resend; C got a free id.
+    expect(seen).toEqual(['A', 'B', 'C']);
+  }, 30_000);
 });

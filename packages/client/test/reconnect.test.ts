@@ -321,7 +321,7 @@ describe('refused publishes', () => {
 });
 
 describe('resuming from a store without a session', () => {
-  it('[MQTT-3.2.2-5] sends stored messages as new ones and counts QoS 2 messages past PUBREC as delivered', async () => {
+  it('[MQTT-3.2.2-5] sends stored in-flight messages as new ones, QoS 2 ones past PUBREC too (at least once)', async () => {
     const store = new MemoryStore();
     const payload = new TextEncoder().encode('old');
     await store.put({ key: 1, topic: 'n/a', payload, qos: 1, retain: false, state: 'sent', packetId: 42 });
@@ -339,8 +339,35 @@ describe('resuming from a store without a session', () => {
     const published: string[] = [];
     client.on('published', (result) => published.push(result.topic));
     await waitUntil(() => published.length === 2, 10_000, 'both completed');
-    expect(broker.all('publish').map((p) => [p.topic, p.dup, p.packetId])).toEqual([['n/a', false, 1]]);
-    expect(broker.all('pubrel')).toEqual([]);
+    // Session state is gone, so no DUP and no PUBREL for the old ids: both flows start over.
+    expect(broker.all('publish').map((p) => [p.topic, p.dup, p.packetId])).toEqual([
+      ['n/a', false, 1],
+      ['n/b', false, 2],
+    ]);
+    expect(broker.all('pubrel').map((p) => p.packetId)).toEqual([2]);
     expect(await store.load()).toEqual([]);
+  });
+
+  it('publishes a QoS 2 message again when the server loses the session between PUBREC and PUBCOMP', async () => {
+    // A server that delivers QoS 2 on PUBREL (as Mosquitto does) loses the message with the session.
+    broker = await FakeBroker.start({
+      onPacket: (packet, c) => {
+        if (packet.type === 'pubrel' && c.index === 0) c.destroy();
+        else defaultBehaviour(packet, c);
+      },
+    });
+    client = createClient(broker.url, { ...fast });
+    const result = await client.publish('lost/with/session', 'once more', { qos: 2 });
+    expect(result.reasonCode).toBe(0);
+    expect(
+      broker.connections.map((c) => c.received.filter((p) => p.type !== 'connect').map((p) => p.type)),
+    ).toEqual([
+      ['publish', 'pubrel'],
+      ['publish', 'pubrel'],
+    ]);
+    expect(broker.all('publish').map((p) => [p.topic, p.dup])).toEqual([
+      ['lost/with/session', false],
+      ['lost/with/session', false],
+    ]);
   });
 });

@@ -141,15 +141,16 @@ export class FileStore implements MessageStore {
     });
   }
 
-  async update(key: number, change: StoredChange): Promise<void> {
+  /** Resolves once written (not fsync'ed): the client sends the PUBLISH or PUBREL it records only then. */
+  update(key: number, change: StoredChange): Promise<void> {
     const message = this.#live.get(key);
-    if (!message) return;
+    if (!message) return Promise.resolve();
     message.state = change.state;
     if (change.packetId === undefined) delete message.packetId;
     else message.packetId = change.packetId;
     const record: LogRecord = { op: 'upd', k: key, s: change.state };
     if (change.packetId !== undefined) record.p = change.packetId;
-    this.#append(record);
+    return this.#appendAndWait(record);
   }
 
   async delete(key: number): Promise<void> {

@@ -36,6 +36,10 @@ export interface MessageStore {
   load(): Promise<StoredMessage[]>;
   /** Resolves only once the message would survive a crash of this process. */
   put(message: StoredMessage): Promise<void>;
+  /**
+   * Resolves once the change would survive a crash of this process: the client sends the packet that
+   * reflects it (the PUBLISH with its packet id, the PUBREL) only then. MemoryStore is exempt.
+   */
   update(key: number, change: StoredChange): Promise<void>;
   delete(key: number): Promise<void>;
   /** Flushes and releases resources; the store is not used afterwards. */
