@@ -363,6 +363,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
   /** Rebuilds sessions, subscriptions, messages and wills from persistence. */
   async #restore(): Promise<void> {
     const now = Date.now();
+    const expired: Session[] = [];
     for (const stored of await this.persistence.listSessions()) {
       const session = new Session(
         stored.clientId,
@@ -382,11 +383,17 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
       }
       if (stored.expiryInterval !== NEVER_EXPIRES) {
         const left = session.disconnectedAt + stored.expiryInterval * 1000 - now;
-        if (left <= 0) this.endSession(session);
+        if (left <= 0) expired.push(session);
         else this.#armExpiry(session, left);
       }
     }
-    this.wills.restore(await this.persistence.listWills());
+    const wills = await this.persistence.listWills();
+    this.wills.restore(wills);
+    // A will waits for its delay or the end of its session, whichever comes first [MQTT-3.1.3-9]. Sessions
+    // that expired while the broker was down, or that were never stored (expiry 0), have ended: their
+    // wills go out now, once every subscriber is back, not later at a client that may be connected again.
+    for (const session of expired) this.endSession(session);
+    for (const will of wills) if (!this.sessions.has(will.clientId)) this.wills.sessionEnded(will.clientId);
   }
 
   async #close(): Promise<void> {

@@ -116,6 +116,29 @@ export class Session {
     if (this.persistent) void this.#deps.persistence.saveSession(this.toStored());
   }
 
+  /**
+   * A new Session Expiry Interval (a resumed session's CONNECT, a v5 DISCONNECT). The store follows
+   * whether the session now outlives its connection: one that no longer does is deleted from it (else a
+   * restart would bring it back, with messages since acknowledged), one that now does is written whole
+   * (else a restart would find its subscriptions without the messages it owes).
+   */
+  setExpiryInterval(seconds: number): void {
+    const wasPersistent = this.persistent;
+    this.expiryInterval = seconds;
+    if (wasPersistent && !this.persistent) {
+      void this.#deps.persistence.deleteSession(this.clientId);
+    } else if (!wasPersistent && this.persistent) {
+      this.save();
+      for (const { seq, delivery } of this.queue) {
+        void this.#deps.persistence.putOutgoing(this.clientId, { seq, state: 'queued', delivery });
+      }
+      for (const entry of this.inflight.values()) this.#persist(entry);
+      for (const packetId of this.incomingQos2) {
+        void this.#deps.persistence.addIncomingQos2(this.clientId, packetId);
+      }
+    }
+  }
+
   /** Returns whether the subscription is new (for Retain Handling 1). */
   addSubscription(sub: StoredSubscription): boolean {
     const existed = this.subscriptions.has(sub.topicFilter);

@@ -86,6 +86,7 @@ export class SqlitePersistence implements Persistence {
   readonly #retainedTopics = new RetainedIndex<true>();
   readonly #saveSession: (session: StoredSession) => void;
   readonly #deleteSession: (clientId: string) => void;
+  readonly #inTransaction: (writes: () => unknown) => unknown;
 
   constructor(options: SqlitePersistenceOptions | string) {
     const {
@@ -131,6 +132,7 @@ export class SqlitePersistence implements Persistence {
       sql.deleteSubscriptions.run(session.clientId);
       for (const sub of session.subscriptions) this.#putSubscription(session.clientId, sub);
     });
+    this.#inTransaction = db.transaction((writes: () => unknown) => writes());
     this.#deleteSession = db.transaction((clientId: string) => {
       sql.deleteSession.run(clientId);
       sql.deleteSubscriptions.run(clientId);
@@ -193,6 +195,16 @@ export class SqlitePersistence implements Persistence {
 
   async removeSubscription(clientId: string, topicFilter: string): Promise<void> {
     this.#open().removeSubscription.run(clientId, topicFilter);
+  }
+
+  /**
+   * One transaction around `writes`: each store method runs its statement before it returns its promise,
+   * so every write `writes` makes commits together (or, if it throws, none does).
+   */
+  atomically<T>(writes: () => T): T {
+    // Closed: each write rejects on its own, as outside a transaction.
+    if (this.#db === undefined) return writes();
+    return this.#inTransaction(writes) as T;
   }
 
   async putOutgoing(clientId: string, entry: StoredOutgoing): Promise<void> {

@@ -404,7 +404,7 @@ function attachSession(flow: ConnectFlow): boolean {
     ctx.wills.cancel(flow.clientId);
     if (session.expiryTimer) clearTimeout(session.expiryTimer);
     session.expiryTimer = undefined;
-    session.expiryInterval = flow.sessionExpiry;
+    session.setExpiryInterval(flow.sessionExpiry);
     session.protocolVersion = packet.protocolVersion;
     session.disconnectedAt = undefined;
     flow.sessionPresent = true;

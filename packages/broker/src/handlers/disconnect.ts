@@ -13,7 +13,7 @@ export function handleDisconnect(conn: Connection, packet: DisconnectPacket): vo
     if (conn.connectSessionExpiry === 0 && expiry !== 0) {
       throw protocolViolation('Session Expiry Interval changed from 0 on DISCONNECT');
     }
-    conn.session.expiryInterval = Math.min(expiry, conn.ctx.options.sessionExpiryMaxSeconds);
+    conn.session.setExpiryInterval(Math.min(expiry, conn.ctx.options.sessionExpiryMaxSeconds));
   }
   if (reasonCode !== ReasonCode.DisconnectWithWillMessage) conn.will = undefined;
   conn.disconnectInfo = { by: 'client', reasonCode };

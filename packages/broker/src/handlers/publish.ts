@@ -63,18 +63,25 @@ function routeAndAck(conn: Connection, packet: PublishPacket, topic: string, ref
   const packetId = packet.packetId ?? 0;
   // Clients may not inject $SYS messages; they are acknowledged and dropped, as Mosquitto does.
   const route = refusal.ok && !topic.startsWith('$SYS');
-  if (route) {
-    const message = toMessage(packet, packet.properties, conn.clientId, topic);
+  const message = route ? toMessage(packet, packet.properties, conn.clientId, topic) : undefined;
+  if (packet.qos === 2 && refusal.ok && ctx.persistence.atomically !== undefined) {
+    // The routed copies and the packet id are stored together. Stored apart, a crash between them
+    // lets the client's resent PUBLISH be routed again (a duplicate), or the other way round loses it.
+    ctx.persistence.atomically(() => {
+      if (message) ctx.router.publish(message);
+      conn.session!.addIncomingQos2(packetId);
+    });
+  } else if (message) {
     ctx.router.publish(message);
-    ctx.emitPublish(message, conn);
   }
+  if (message) ctx.emitPublish(message, conn);
   if (packet.qos === 1) {
     conn.inboundUnacked = Math.max(0, conn.inboundUnacked - 1);
     if (refusal.ok) conn.writePublishAck(ACK_TEMPLATES.puback, packetId);
     else conn.sendPublishAck(ackPacket(conn, 'puback', packetId, refusal));
   } else if (packet.qos === 2) {
     if (refusal.ok) {
-      conn.session!.addIncomingQos2(packetId);
+      if (ctx.persistence.atomically === undefined) conn.session!.addIncomingQos2(packetId);
       conn.writePublishAck(ACK_TEMPLATES.pubrec, packetId);
     } else {
       conn.inboundUnacked = Math.max(0, conn.inboundUnacked - 1);

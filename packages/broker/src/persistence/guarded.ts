@@ -51,6 +51,25 @@ export function guardWrites(
     // a store (live state in memory is authoritative).
     guarded.whenDurable = () => whenDurable()?.then(undefined, () => {});
   }
+  const atomically = backend.atomically?.bind(backend);
+  if (atomically !== undefined) {
+    guarded.atomically = <T>(writes: () => T): T => {
+      let ran = false;
+      let result: T | undefined;
+      try {
+        return atomically(() => {
+          result = writes();
+          ran = true;
+          return result;
+        });
+      } catch (error) {
+        // The broker's own error propagates; a commit that failed is reported like any failed write.
+        if (!ran) throw error;
+        onError(error, 'atomically');
+        return result as T;
+      }
+    };
+  }
   for (const name of WRITES) {
     const write = guarded[name] as (...args: unknown[]) => Promise<void>;
     (guarded as unknown as Record<string, (...args: unknown[]) => Promise<void>>)[name] = (...args) => {

@@ -91,5 +91,13 @@ export interface Persistence {
    */
   whenDurable?(): Promise<void> | undefined;
 
+  /**
+   * For stores whose writes are done when the method returns (SQLite): runs `writes` so that every store
+   * call it makes commits together or not at all. The broker stores an incoming QoS 2 message's routed
+   * copies together with its packet id this way, so a crash between them can neither duplicate nor lose
+   * it. Stores without it write each call on its own.
+   */
+  atomically?<T>(writes: () => T): T;
+
   close(): Promise<void>;
 }
