@@ -331,7 +331,19 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
 
   #createListener(config: ListenerConfig): Listener {
     const factory = this.#factories[config.type]!;
-    return factory(config, (transport) => this.accept(transport));
+    if (
+      (config.type === 'ws' || config.type === 'wss') &&
+      config.maxMessageBytes !== undefined &&
+      !(Number.isInteger(config.maxMessageBytes) && config.maxMessageBytes > 0)
+    ) {
+      throw new RangeError(`listener ${config.type}: maxMessageBytes must be a positive integer`);
+    }
+    // WebSocket messages are held whole before the decoder sees them: bound them by the packet size.
+    const sized =
+      (config.type === 'ws' || config.type === 'wss') && config.maxMessageBytes === undefined
+        ? { ...config, maxMessageBytes: this.options.limits.maxPacketSize + 1024 }
+        : config;
+    return factory(sized, (transport) => this.accept(transport));
   }
 
   /** One deps object shared by every session (not one per session). */

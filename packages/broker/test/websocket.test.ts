@@ -48,6 +48,34 @@ function packets(ws: WebSocket, version: 4 | 5 = 4) {
 }
 
 describe('WebSocket listener', () => {
+  it('closes a connection whose WebSocket message exceeds the Maximum Packet Size before holding it (1009)', async () => {
+    broker = createBroker({
+      listeners: [{ type: 'ws', port: 0 }],
+      limits: { maxPacketSize: 64 * 1024 },
+      sys: { enabled: false },
+    });
+    const [address] = await broker.listen();
+    const ws = await openWs(`ws://127.0.0.1:${address!.port}/mqtt`);
+    const replies = packets(ws, 5);
+    ws.send(encodePacket(connectPacket({ clientId: 'big-frame', protocolVersion: 5 }), 5));
+    expect((await replies.next()).type).toBe('connack');
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    // A PUBLISH announcing 256 MiB, in one 2 MiB message: ws would buffer up to 100 MiB of it by default.
+    const frame = Buffer.alloc(2 * 1024 * 1024);
+    frame.set([0x30, 0xff, 0xff, 0xff, 0x7f]);
+    ws.send(frame);
+    expect(await closed).toBe(1009);
+    expect(broker.connections.size).toBe(0);
+  });
+
+  it('refuses a maxMessageBytes that is not a positive integer', async () => {
+    broker = createBroker({
+      listeners: [{ type: 'ws', port: 0, maxMessageBytes: 0 }],
+      sys: { enabled: false },
+    });
+    await expect(broker.listen()).rejects.toThrow(/maxMessageBytes/);
+  });
+
   it('[MQTT-6.0.0-4] [MQTT-4.2.0-1] [MQTT-7.1.1-1] serves MQTT.js over ws with the mqtt subprotocol', async () => {
     const address = await startWs();
     const client = mqtt.connect(`ws://127.0.0.1:${address.port}/mqtt`, {

@@ -68,9 +68,15 @@ export function createWssListener(config: WssListenerConfig, accept: AcceptTrans
     res.end('MQTT over WebSocket: upgrade required\n');
   });
   server.on('tlsClientError', () => {});
-  const wss = attachWebSocket(server, 'wss', config.path ?? '/mqtt', (transport, req) => {
-    const certificate = clientCertificate(req.socket as tls.TLSSocket, config.tls);
-    accept(certificate ? { ...transport, certificate } : transport);
-  });
+  const wss = attachWebSocket(
+    server,
+    'wss',
+    config.path ?? '/mqtt',
+    (transport, req) => {
+      const certificate = clientCertificate(req.socket as tls.TLSSocket, config.tls);
+      accept(certificate ? { ...transport, certificate } : transport);
+    },
+    config.maxMessageBytes,
+  );
   return serverListener('wss', server, config.host ?? DEFAULT_HOST, config.port, () => closeWebSockets(wss));
 }

@@ -64,6 +64,11 @@ export interface WsListenerConfig {
   port: number;
   /** HTTP path of the upgrade request. Default '/mqtt'. */
   path?: string;
+  /**
+   * Largest WebSocket message accepted; a larger one closes the connection (1009 Message Too Big) before it
+   * is held in memory. Default: limits.maxPacketSize plus 1 KiB.
+   */
+  maxMessageBytes?: number;
 }
 
 /** Server side TLS settings: PEM strings or Buffers, as node:tls takes them. */
@@ -100,6 +105,8 @@ export interface WssListenerConfig {
   port: number;
   /** HTTP path of the upgrade request. Default '/mqtt'. */
   path?: string;
+  /** As for 'ws': largest WebSocket message accepted. Default: limits.maxPacketSize plus 1 KiB. */
+  maxMessageBytes?: number;
   tls: TlsSettings;
 }
 

@@ -23,20 +23,29 @@ export function createWsListener(config: WsListenerConfig, accept: AcceptTranspo
     res.writeHead(426, { 'content-type': 'text/plain' });
     res.end('MQTT over WebSocket: upgrade required\n');
   });
-  const wss = attachWebSocket(server, 'ws', config.path ?? '/mqtt', accept);
+  const wss = attachWebSocket(server, 'ws', config.path ?? '/mqtt', accept, config.maxMessageBytes);
   return serverListener('ws', server, config.host ?? DEFAULT_HOST, config.port, () => closeWebSockets(wss));
 }
 
-/** Upgrades requests on `path` of an HTTP(S) server to MQTT streams; reused by a later 'wss' listener. */
+/** Largest WebSocket message by default: one packet at the default Maximum Packet Size, plus 1 KiB. */
+const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 1024;
+
+/**
+ * Upgrades requests on `path` of an HTTP(S) server to MQTT streams; reused by a later 'wss' listener.
+ * `maxMessageBytes` bounds what `ws` collects before handing a message over (its own default is 100 MiB,
+ * which no Maximum Packet Size check would see until the whole message had arrived).
+ */
 export function attachWebSocket(
   server: http.Server | https.Server,
   listener: string,
   path: string,
   accept: (transport: AcceptedTransport, req: http.IncomingMessage) => void,
+  maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
 ): WebSocketServer {
   const wss = new WebSocketServer({
     server,
     path,
+    maxPayload: maxMessageBytes,
     perMessageDeflate: false,
     handleProtocols: (offered) => MQTT_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
