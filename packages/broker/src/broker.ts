@@ -331,18 +331,14 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
 
   #createListener(config: ListenerConfig): Listener {
     const factory = this.#factories[config.type]!;
-    if (
-      (config.type === 'ws' || config.type === 'wss') &&
-      config.maxMessageBytes !== undefined &&
-      !(Number.isInteger(config.maxMessageBytes) && config.maxMessageBytes > 0)
-    ) {
+    if (config.type !== 'ws' && config.type !== 'wss') return factory(config, (t) => this.accept(t));
+    const max: unknown = config.maxMessageBytes;
+    if (max !== undefined && !(typeof max === 'number' && Number.isInteger(max) && max > 0)) {
       throw new RangeError(`listener ${config.type}: maxMessageBytes must be a positive integer`);
     }
     // WebSocket messages are held whole before the decoder sees them: bound them by the packet size.
     const sized =
-      (config.type === 'ws' || config.type === 'wss') && config.maxMessageBytes === undefined
-        ? { ...config, maxMessageBytes: this.options.limits.maxPacketSize + 1024 }
-        : config;
+      max === undefined ? { ...config, maxMessageBytes: this.options.limits.maxPacketSize + 1024 } : config;
     return factory(sized, (transport) => this.accept(transport));
   }
 
