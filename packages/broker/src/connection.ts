@@ -99,6 +99,13 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
   #paused = false;
   /** Reading held back because a subscriber this client feeds has a full queue (see backpressure.ts). */
   #held = false;
+  /**
+   * Reading held back because this client does not read what it is sent: its replies (acks, PINGRESP,
+   * refusals) would otherwise pile up without limit. Cleared when its socket drains.
+   */
+  #outputFull = false;
+  /** Bytes read while packets wait in #inbox: with the count, what bounds a client's queued input. */
+  #inboxBytes = 0;
   #closedWaiters: Array<() => void> | undefined;
 
   constructor(transport: AcceptedTransport, ctx: BrokerContext) {
@@ -129,6 +136,10 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
 
   channelDrain(): void {
     this.#blocked = false;
+    if (this.#outputFull) {
+      this.#outputFull = false;
+      this.#resumeIfFree();
+    }
     this.session?.drain();
   }
 
@@ -317,7 +328,17 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
 
   resumeReading(): void {
     this.#held = false;
-    if (!this.#paused && this.state !== 'closed') this.#channel.resume();
+    this.#resumeIfFree();
+  }
+
+  /** Bytes written to this client's socket and not yet taken by the OS, plus those not yet flushed. */
+  get pendingOutputBytes(): number {
+    return this.#channel.pendingBytes + (this.#out?.bytes ?? 0) + (this.#lone?.length ?? 0);
+  }
+
+  /** Reads again unless something else still holds reading back. */
+  #resumeIfFree(): void {
+    if (!this.#paused && !this.#held && !this.#outputFull && this.state !== 'closed') this.#channel.resume();
   }
 
   sendPubrel(packetId: number): void {
@@ -364,6 +385,7 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
   #onData(chunk: Uint8Array): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.ctx.stats.bytesReceived += chunk.length;
+    if (this.#pumping) this.#inboxBytes += chunk.length;
     try {
       this.#decoder.push(chunk, (packet) => this.#enqueue(packet));
     } catch (err) {
@@ -383,7 +405,8 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
     }
     this.#inbox ??= new Fifo<Packet>();
     this.#inbox.push(packet);
-    if (this.#inbox.length >= this.ctx.options.limits.maxPendingPackets && !this.#paused) {
+    const { maxPendingPackets, maxPacketSize } = this.ctx.options.limits;
+    if ((this.#inbox.length >= maxPendingPackets || this.#inboxBytes >= maxPacketSize) && !this.#paused) {
       this.#paused = true;
       this.#channel.pause();
     }
@@ -432,9 +455,10 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
 
   #pumpDone(): void {
     this.#pumping = false;
-    if (this.#paused && this.state !== 'closed') {
+    this.#inboxBytes = 0;
+    if (this.#paused) {
       this.#paused = false;
-      if (!this.#held) this.#channel.resume();
+      this.#resumeIfFree();
     }
   }
 
@@ -494,6 +518,12 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
     }
     if (!this.#channel.writable) return;
     this.#channel.write(bytes);
+    // Deliveries stop at the high-water mark (canWrite); only replies to the client's own packets get
+    // past twice that, and only when it does not read them. Then its packets wait until it does.
+    if (!this.#outputFull && this.#channel.pendingBytes > 2 * this.ctx.options.limits.socketHighWaterMark) {
+      this.#outputFull = true;
+      this.#channel.pause();
+    }
     // Deliveries held back only by our own not-yet-flushed bytes get no drain event: resume them here.
     if ((this.#blocked || this.session?.queue.length) && !this.#channel.needsDrain) {
       this.#blocked = false;

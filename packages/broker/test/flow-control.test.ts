@@ -1,6 +1,7 @@
-import { ReasonCode } from '@mq/codec';
+import net from 'node:net';
+import { encodePacket, PacketDecoder, ReasonCode } from '@mq/codec';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient, type Started, startBroker, text, until } from './harness.js';
+import { connectPacket, RawClient, type Started, startBroker, text, until } from './harness.js';
 
 let started: Started | undefined;
 afterEach(async () => {
@@ -136,6 +137,84 @@ describe('flow control and backpressure', () => {
     await pub.end();
     slow.destroy();
   });
+
+  it('stops reading a client that does not read its replies, and reads on once it does', async () => {
+    started = await startBroker({ limits: { socketHighWaterMark: 64 * 1024 } });
+    const socket = net.connect(started.port, '127.0.0.1');
+    const decoder = new PacketDecoder({ protocolVersion: 5, side: 'client' });
+    let connack = false;
+    let refused = 0;
+    socket.on('data', (chunk) =>
+      decoder.push(chunk, (p) => {
+        if (p.type === 'connack') connack = true;
+        if (p.type === 'puback' && p.reasonCode === ReasonCode.PayloadFormatInvalid) refused++;
+      }),
+    );
+    socket.write(encodePacket(connectPacket({ clientId: 'deaf', protocolVersion: 5 }), 5));
+    await until(() => connack);
+    socket.pause();
+    // 11 bytes in, about 35 out: PUBACK 0x99 with a reason string for a payload that is not UTF-8.
+    const one = encodePacket(
+      {
+        type: 'publish',
+        topic: 't',
+        qos: 1,
+        packetId: 1,
+        retain: false,
+        dup: false,
+        payload: Uint8Array.of(0xff),
+        properties: { payloadFormatIndicator: 1 },
+      },
+      5,
+    );
+    const count = 300_000;
+    const thousand = Buffer.concat(Array.from({ length: 1000 }, () => one));
+    for (let i = 0; i < count / 1000; i++) socket.write(thousand);
+    const connection = started.broker.connections.get('deaf')!;
+    // Settled: the broker read part of it, then stopped with its own backlog near twice the mark.
+    let read = -1;
+    while (read !== started.broker.stats.bytesReceived) {
+      read = started.broker.stats.bytesReceived;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(read).toBeLessThan(count * one.length * 0.8);
+    expect(connection.pendingOutputBytes).toBeLessThan(2 * 64 * 1024 + 300 * 1024);
+    // Reading again, the client gets every answer: nothing was dropped, nothing is stuck.
+    socket.resume();
+    await until(() => refused === count, 20_000);
+    socket.destroy();
+  }, 30_000);
+
+  it('bounds the bytes a client can queue while a hook is pending by maxPacketSize, not only by packet count', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    started = await startBroker({
+      limits: { maxPacketSize: 256 * 1024 },
+      auth: { authorizePublish: () => gate.then(() => true) },
+    });
+    const { client } = await RawClient.connect(started.port, { clientId: 'bulky' });
+    const before = started.broker.stats.bytesReceived;
+    // 40 x 200 KiB = 8 MB, far under maxPendingPackets (1000) but 30 times maxPacketSize.
+    for (let i = 1; i <= 40; i++) {
+      client.send({
+        type: 'publish',
+        topic: 'bulk',
+        qos: 1,
+        packetId: i,
+        retain: false,
+        dup: false,
+        payload: new Uint8Array(200 * 1024),
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The first PUBLISH waits on the hook; the socket pauses once about maxPacketSize more is queued.
+    expect(started.broker.stats.bytesReceived - before).toBeLessThan(1024 * 1024);
+    release();
+    for (let i = 1; i <= 40; i++) expect((await client.expectPacket('puback', 10_000)).packetId).toBe(i);
+    await client.end();
+  }, 30_000);
 
   it('survives a client flooding QoS 0 PUBLISH', async () => {
     started = await startBroker();
