@@ -4,6 +4,7 @@ import {
   type Packet,
   PacketDecoder,
   type ProtocolVersion,
+  REASON_CODES_BY_PACKET,
   ReasonCode,
 } from '@mq/codec';
 import type { BrokerContext } from './context.js';
@@ -35,6 +36,9 @@ export interface PendingWill {
   /** Message Expiry Interval, applied when the will is published. */
   expirySeconds?: number;
 }
+
+/** Reason codes a CONNACK may carry. */
+const CONNACK_CODES = new Set<number>(REASON_CODES_BY_PACKET.connack);
 
 /** Reason codes a server may put in DISCONNECT (others are mapped to Unspecified error). */
 const SERVER_DISCONNECT_CODES = new Set<number>([
@@ -471,15 +475,30 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
         : ReasonCode.UnspecifiedError;
     this.ctx.emitClientError(this, error);
     if (this.state === 'awaiting-connect') {
-      // An unknown protocol level gets CONNACK 0x01 in 3.1.1 form, since its own form is unknown [MQTT-3.1.2-2].
-      if (err instanceof MqttProtocolError && err.code === 'UNSUPPORTED_PROTOCOL_VERSION') {
-        this.writeBytes(Uint8Array.of(0x20, 0x02, 0x00, 0x01));
-      }
+      if (err instanceof MqttProtocolError) this.#refuseConnect(err);
       this.disconnectInfo = { by: 'server', reasonCode, error };
       this.end();
       return;
     }
-    this.disconnect(reasonCode, error.message, error);
+    // A second CONNECT is a Protocol Error whatever is wrong inside it (its 0x84 has no DISCONNECT form).
+    const secondConnect = err instanceof MqttProtocolError && err.field?.startsWith('connect.') === true;
+    this.disconnect(secondConnect ? ReasonCode.ProtocolError : reasonCode, error.message, error);
+  }
+
+  /**
+   * A CONNECT that breaks the format closes the connection [MQTT-3.1.4-1]; before that, a 5.0 client (its
+   * level is read before the rest of the CONNECT is checked) gets a CONNACK with the error's reason code,
+   * the only packet that can carry one before CONNACK (5.0 section 4.13). An unknown level gets return
+   * code 0x01 in 3.1.1 form, since its own form is unknown [MQTT-3.1.2-2].
+   */
+  #refuseConnect(err: MqttProtocolError): void {
+    if (this.#decoder.protocolVersion === 5 && CONNACK_CODES.has(err.reasonCode)) {
+      this.writeBytes(
+        encodePacket({ type: 'connack', sessionPresent: false, reasonCode: err.reasonCode }, 5),
+      );
+    } else if (err.code === 'UNSUPPORTED_PROTOCOL_VERSION') {
+      this.writeBytes(Uint8Array.of(0x20, 0x02, 0x00, 0x01));
+    }
   }
 
   #onStreamError(err: Error): void {

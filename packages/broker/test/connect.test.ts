@@ -13,7 +13,70 @@ function connectWithFlags(flags: number): number[] {
   return [0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, flags, 0x00, 0x3c, 0x00, 0x01, 0x78];
 }
 
+/** A 5.0 CONNECT for client id "x" with the given name, level, flags and property bytes. */
+function connectV5Raw(options: {
+  name?: string;
+  level?: number;
+  flags?: number;
+  properties?: number[];
+}): number[] {
+  const name = [...Buffer.from(options.name ?? 'MQTT')];
+  const properties = options.properties ?? [];
+  const body = [
+    0x00,
+    name.length,
+    ...name,
+    options.level ?? 5,
+    options.flags ?? 0x02,
+    0x00,
+    0x3c,
+    properties.length,
+    ...properties,
+    0x00,
+    0x01,
+    0x78,
+  ];
+  return [0x10, body.length, ...body];
+}
+
 describe('CONNECT and CONNACK', () => {
+  it.each([
+    ['a reserved CONNECT flag', connectV5Raw({ flags: 0x03 }), ReasonCode.MalformedPacket],
+    [
+      'Session Expiry Interval twice',
+      connectV5Raw({ properties: [0x11, 0, 0, 0, 0, 0x11, 0, 0, 0, 0] }),
+      ReasonCode.ProtocolError,
+    ],
+    ['an unknown property', connectV5Raw({ properties: [0x7f, 0] }), ReasonCode.MalformedPacket],
+    ['level 5 named MQIsdp', connectV5Raw({ name: 'MQIsdp' }), ReasonCode.UnsupportedProtocolVersion],
+  ])(
+    '[MQTT-3.1.4-1] answers a 5.0 CONNECT with %s by CONNACK with its reason code, then closes',
+    async (_what, bytes, code) => {
+      started = await startBroker();
+      const client = await RawClient.open(started.port, 5);
+      client.writeRaw(bytes);
+      expect(await client.nextPacket()).toMatchObject({
+        type: 'connack',
+        sessionPresent: false,
+        reasonCode: code,
+      });
+      await client.closed();
+    },
+  );
+
+  it('[MQTT-3.1.0-2] answers a second CONNECT with DISCONNECT 0x82, even one with an unknown protocol name', async () => {
+    started = await startBroker();
+    for (const second of [connectV5Raw({}), connectV5Raw({ name: 'MQTX' }), connectV5Raw({ level: 7 })]) {
+      const { client } = await RawClient.connect(started.port, { clientId: 'twice', protocolVersion: 5 });
+      client.writeRaw(second);
+      expect(await client.nextPacket()).toMatchObject({
+        type: 'disconnect',
+        reasonCode: ReasonCode.ProtocolError,
+      });
+      await client.closed();
+    }
+  });
+
   it('[MQTT-3.1.4-4] [MQTT-3.2.0-1] answers a 3.1.1 CONNECT with CONNACK accepted', async () => {
     started = await startBroker();
     const { client, connack } = await RawClient.connect(started.port, { clientId: 'c1' });
