@@ -14,6 +14,9 @@ import type { MatchVisitor, Subscription } from './subscription.js';
 import { combineLevels, hashLevels } from './topic-hash.js';
 import { assertFilter } from './validate.js';
 
+/** The bucket of a filter no one subscribes to. */
+const NO_ENTRIES: readonly never[] = [];
+
 export interface SubscriptionIndexOptions {
   /** Level and length guards, applied to every filter added and every topic matched. */
   limits?: TopicLimits;
@@ -287,9 +290,12 @@ export class SubscriptionIndex<V> {
   #find(subscriberKey: string, filter: string): Entry<V> | undefined {
     const list = this.#bySubscriber.get(subscriberKey);
     if (list === undefined) return undefined;
+    // Look among the filter's subscribers when they are fewer than the subscriber's filters. A filter
+    // nobody has yet is an empty bucket, not a reason to scan the list: adding n new filters one by one
+    // was quadratic (20,000 in one SUBSCRIBE took 0.9 s).
     let bucket: readonly Entry<V>[] | undefined;
-    if (filter.startsWith(SHARE_PREFIX)) bucket = this.#groupByKey.get(filter)?.members;
-    else if (list.length > 8) bucket = this.#subs.get(filter);
+    if (filter.startsWith(SHARE_PREFIX)) bucket = this.#groupByKey.get(filter)?.members ?? NO_ENTRIES;
+    else if (list.length > 8) bucket = this.#subs.get(filter) ?? NO_ENTRIES;
     if (bucket !== undefined && bucket.length < list.length) {
       for (const entry of bucket) if (entry.subscriberKey === subscriberKey) return entry;
       return undefined;

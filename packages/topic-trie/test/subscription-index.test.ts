@@ -123,6 +123,23 @@ describe('SubscriptionIndex bookkeeping', () => {
     expect(seen).toEqual([2]);
   });
 
+  it('[MQTT-3.8.4-3] tells new from existing filters of a subscriber with many, shared ones included', () => {
+    const index = new SubscriptionIndex<number>();
+    for (let i = 0; i < 50; i++) expect(index.add('many', `f/${i}`, i)).toBe(true);
+    expect(index.add('many', '$share/g/f/1', 1)).toBe(true);
+    // A filter only another subscriber has is still new for this one, and the other one's stays apart.
+    expect(index.add('other', 'f/x', 0)).toBe(true);
+    expect(index.add('many', 'f/x', 7)).toBe(true);
+    expect(index.add('many', 'f/7', 70)).toBe(false);
+    expect(index.add('many', '$share/g/f/1', 10)).toBe(false);
+    expect(index.add('many', '$share/h/f/1', 11)).toBe(true);
+    expect([index.get('many', 'f/7'), index.get('many', 'f/x'), index.get('other', 'f/x')]).toEqual([
+      70, 7, 0,
+    ]);
+    expect(index.has('many', 'f/none')).toBe(false);
+    expect(index.size).toBe(54);
+  });
+
   it('adds, counts, gets, removes and iterates', () => {
     const index = new SubscriptionIndex<string>();
     index.add('c1', 'a', 'v1');
