@@ -409,3 +409,33 @@ describe('topic matching', () => {
     await other.end();
   });
 });
+
+describe('one large SUBSCRIBE', () => {
+  it('lets other clients be served while it handles 20,000 filters', async () => {
+    let other: RawClient | undefined;
+    let checked = 0;
+    started = await startBroker({
+      limits: { maxSubscriptionsPerClient: 100_000 },
+      auth: {
+        // Halfway through the big SUBSCRIBE, another client pings: its answer must not wait for the rest.
+        authorizeSubscribe: () => {
+          if (++checked === 10_000) other?.send({ type: 'pingreq' });
+          return true;
+        },
+      },
+    });
+    const { client: big } = await RawClient.connect(started.port, { clientId: 'big' });
+    other = (await RawClient.connect(started.port, { clientId: 'other' })).client;
+    const order: string[] = [];
+    big.send({
+      type: 'subscribe',
+      packetId: 1,
+      subscriptions: Array.from({ length: 20_000 }, (_, i) => ({ topicFilter: `f/${i}`, qos: 0 as const })),
+    });
+    await Promise.all([
+      other.expectPacket('pingresp', 10_000).then(() => order.push('pingresp')),
+      big.expectPacket('suback', 10_000).then(() => order.push('suback')),
+    ]);
+    expect(order).toEqual(['pingresp', 'suback']);
+  }, 20_000);
+});

@@ -6,6 +6,7 @@ import type { StoredSubscription } from '../persistence/types.js';
 import { retainedDeliveries, wantsRetained } from '../retained.js';
 import { isValidTopicFilter, parseSharedFilter } from '../topic.js';
 import { hookFailure } from './publish.js';
+import { FILTERS_PER_TURN, nextTurn } from './turns.js';
 
 /** One accepted subscription and whether its retained messages go out after the SUBACK. */
 interface Granted {
@@ -22,7 +23,12 @@ export async function handleSubscribe(conn: Connection, packet: SubscribePacket)
   const subscriptionId = packet.properties?.subscriptionIdentifier;
   const reasonCodes: number[] = [];
   const granted: Granted[] = [];
+  let handled = 0;
   for (const sub of packet.subscriptions) {
+    if (++handled % FILTERS_PER_TURN === 0) {
+      await nextTurn();
+      if (conn.state !== 'connected') return;
+    }
     const result = await subscribeOne(conn, sub, subscriptionId);
     if (typeof result === 'number') {
       reasonCodes.push(conn.protocolVersion === 5 ? result : SUBACK_FAILURE);
