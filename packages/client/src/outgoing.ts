@@ -465,7 +465,15 @@ export class OutgoingFlows {
     this.#sendChain = Promise.all([this.#sendChain, written]).then(() => {
       this.#waitingForStore -= 1;
       // Gone with its connection: in flight, it is resent on the next one (or queued again).
-      if (this.#link === link) link.send(packet);
+      if (this.#link !== link) return;
+      try {
+        link.send(packet);
+      } catch (cause) {
+        // The chain must go on for the packets behind this one; the connection reports its own failure.
+        this.#events.onError(
+          new MqttClientError(ClientErrorCode.ConnectionLost, 'could not write to the connection', { cause }),
+        );
+      }
     });
   }
 
