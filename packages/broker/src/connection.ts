@@ -539,7 +539,11 @@ export class Connection implements DeliveryTarget, Swept, ChannelSink {
     this.#channel.write(bytes);
     // Deliveries stop at the high-water mark (canWrite); only replies to the client's own packets get
     // past twice that, and only when it does not read them. Then its packets wait until it does.
-    if (!this.#outputFull && this.#channel.pendingBytes > 2 * this.ctx.options.limits.socketHighWaterMark) {
+    if (
+      !this.#outputFull &&
+      this.#channel.needsDrain &&
+      this.#channel.pendingBytes > 2 * this.ctx.options.limits.socketHighWaterMark
+    ) {
       this.#outputFull = true;
       this.#channel.pause();
     }

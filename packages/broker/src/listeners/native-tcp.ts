@@ -180,6 +180,8 @@ export class NativeTcpSocket implements ByteChannel, AcceptedTransport {
   #state: 'open' | 'ending' | 'closing' | 'closed' = 'open';
   #eof = false;
   #reading = false;
+  /** Written bytes wait in libuv's queue (writeQueueSize > 0), without a native call to ask. */
+  #queued = false;
 
   constructor(native: NativeBindings, handle: TcpHandle) {
     this.#native = native;
@@ -217,8 +219,9 @@ export class NativeTcpSocket implements ByteChannel, AcceptedTransport {
     return this.#state === 'closed' ? 0 : this.#handle.writeQueueSize;
   }
 
+  /** Kept in JS (set by a write the OS did not take at once, cleared by the drain): checked per flush. */
   get needsDrain(): boolean {
-    return this.pendingBytes > 0;
+    return this.#queued;
   }
 
   get writable(): boolean {
@@ -244,7 +247,10 @@ export class NativeTcpSocket implements ByteChannel, AcceptedTransport {
     }
     // A write the OS took at once gets no completion call; only queued ones do.
     if (this.#native.state[this.#native.lastWriteWasAsync] === 0) req.buffer = undefined;
-    else req.async = true;
+    else {
+      req.async = true;
+      this.#queued = true;
+    }
   }
 
   pause(): void {
@@ -306,7 +312,10 @@ export class NativeTcpSocket implements ByteChannel, AcceptedTransport {
       this.#fail(systemError(status, 'write'));
       return;
     }
-    if (this.#handle.writeQueueSize === 0) this.#sink?.channelDrain();
+    if (this.#handle.writeQueueSize === 0) {
+      this.#queued = false;
+      this.#sink?.channelDrain();
+    }
   }
 
   /** @internal */
@@ -318,6 +327,7 @@ export class NativeTcpSocket implements ByteChannel, AcceptedTransport {
   /** @internal */
   onClosed(): void {
     this.#state = 'closed';
+    this.#queued = false;
     this.#handle[OWNER] = undefined;
     const sink = this.#sink;
     this.#sink = undefined;
