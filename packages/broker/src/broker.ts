@@ -384,6 +384,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
         await this.persistence.listIncomingQos2(stored.clientId),
       );
       session.disconnectedAt = stored.disconnectedAt ?? now;
+      session.owner = stored.owner;
       this.sessions.set(stored.clientId, session);
       for (const sub of stored.subscriptions) {
         session.subscriptions.set(sub.topicFilter, sub);

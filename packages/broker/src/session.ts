@@ -65,6 +65,8 @@ export class Session {
   target: DeliveryTarget | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
   disconnectedAt: number | undefined;
+  /** Who opened the session (see StoredSession.owner); undefined if unknown. */
+  owner: { username?: string } | undefined;
   #deps: SessionDeps;
   #seq = 0;
   #lastPacketId = 0;
@@ -109,6 +111,7 @@ export class Session {
       subscriptions: [...this.subscriptions.values()],
     };
     if (this.disconnectedAt !== undefined) stored.disconnectedAt = this.disconnectedAt;
+    if (this.owner !== undefined) stored.owner = this.owner;
     return stored;
   }
 

@@ -48,6 +48,7 @@ function sessionOf(row: SessionRow, subscriptions: StoredSubscription[]): Stored
     subscriptions,
   };
   if (row.disconnected_at !== null) session.disconnectedAt = row.disconnected_at;
+  if (row.owner !== null) session.owner = parseJson<{ username?: string }>(row.owner, 'session owner');
   return session;
 }
 
@@ -128,6 +129,7 @@ export class SqlitePersistence implements Persistence {
         protocol_version: session.protocolVersion,
         expiry_interval: session.expiryInterval,
         disconnected_at: session.disconnectedAt ?? null,
+        owner: session.owner === undefined ? null : JSON.stringify(session.owner),
       });
       sql.deleteSubscriptions.run(session.clientId);
       for (const sub of session.subscriptions) this.#putSubscription(session.clientId, sub);

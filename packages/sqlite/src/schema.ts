@@ -53,6 +53,8 @@ const MIGRATIONS: readonly string[] = [
     publish_at INTEGER NOT NULL,
     expiry_seconds INTEGER,${MESSAGE_COLUMNS}
   );`,
+  // 2: who opened each session (JSON {"username"?: string}; NULL for sessions stored before).
+  `ALTER TABLE sessions ADD COLUMN owner TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,6 +6,7 @@ export interface SessionRow {
   protocol_version: number;
   expiry_interval: number;
   disconnected_at: number | null;
+  owner: string | null;
 }
 
 export interface SubscriptionRow {
@@ -57,7 +58,13 @@ const OUTGOING_COLUMNS = [
   ...MESSAGE_NAMES,
 ] as const;
 const WILL_COLUMNS = ['client_id', 'publish_at', 'expiry_seconds', ...MESSAGE_NAMES] as const;
-const SESSION_COLUMNS = ['client_id', 'protocol_version', 'expiry_interval', 'disconnected_at'] as const;
+const SESSION_COLUMNS = [
+  'client_id',
+  'protocol_version',
+  'expiry_interval',
+  'disconnected_at',
+  'owner',
+] as const;
 
 /** The part of better-sqlite3's Statement used here, so the types below do not depend on its typings. */
 export interface Statement<P extends unknown[], R = unknown> {

@@ -55,7 +55,7 @@ describe('@mq/sqlite as installed from its tarball', () => {
 
   it.runIf(hasSqliteDriver())('opens a database through the installed code once the driver is there', () => {
     process.env.NODE_PATH = workspaceDriverDir();
-    expect(install.require(`const m = require('@mq/sqlite');\n${probe}`)).toBe('a/b 0,255 v1');
-    expect(install.import(`import * as m from '@mq/sqlite';\n${probe}`)).toBe('a/b 0,255 v1');
+    expect(install.require(`const m = require('@mq/sqlite');\n${probe}`)).toBe('a/b 0,255 v2');
+    expect(install.import(`import * as m from '@mq/sqlite';\n${probe}`)).toBe('a/b 0,255 v2');
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Broker, createBroker } from '@mq/broker';
+import { type Broker, type BrokerOptions, createBroker } from '@mq/broker';
 import { encodePacket, type Packet, PacketDecoder } from '@mq/codec';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -30,11 +30,12 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function startOn(file: string): Promise<number> {
+async function startOn(file: string, options: Partial<BrokerOptions> = {}): Promise<number> {
   const broker = createBroker({
     listeners: [{ type: 'tcp', host: '127.0.0.1', port: 0 }],
     persistence: new SqlitePersistence(file),
     sys: { enabled: false },
+    ...options,
   });
   brokers.push(broker);
   const [address] = await broker.listen();
@@ -132,6 +133,37 @@ describe.runIf(hasSqliteDriver())('SqlitePersistence: restarts at the edges of a
       properties: { sessionExpiryInterval: 1 },
     });
     expect(again.sessionPresent).toBe(false);
+  });
+
+  it("a session's owner is stored: after a restart another user resuming its client id gets a fresh session", async () => {
+    const file = join(dir, 'owner.db');
+    // Subscriptions authorized per user: a session belongs to the user who opened it.
+    const perUser: Partial<BrokerOptions> = {
+      auth: {
+        authenticate: ({ username }) => username !== undefined,
+        authorizeSubscribe: ({ username, subscription }) =>
+          subscription.topicFilter.startsWith(`${username}/`),
+      },
+    };
+    let port = await startOn(file, perUser);
+    const aliceOptions = {
+      clientId: 'alice-phone',
+      username: 'alice',
+      clean: false,
+      properties: { sessionExpiryInterval: 3600 },
+    };
+    const alice = await connect(port, aliceOptions);
+    await alice.client.subscribeAsync('alice/#', { qos: 1 });
+    await alice.client.endAsync();
+    await brokers.pop()!.close();
+
+    port = await startOn(file, perUser);
+    const bob = await connect(port, { clientId: 'bob', username: 'bob' });
+    await bob.client.publishAsync('alice/private', 'for alice only', { qos: 1 });
+    const carol = await connect(port, { ...aliceOptions, username: 'carol' });
+    expect(carol.sessionPresent).toBe(false);
+    await sleep(300);
+    expect(carol.messages).toEqual([]);
   });
 
   it('[MQTT-4.3.3-10] a crash between storing a QoS 2 message for its subscriber and storing its packet id delivers it once', async () => {

@@ -16,7 +16,7 @@ import {
   toVerdict,
 } from '../auth.js';
 import type { Connection } from '../connection.js';
-import { NEVER_EXPIRES, type Session } from '../session.js';
+import { NEVER_EXPIRES } from '../session.js';
 import { isValidTopicName } from '../topic.js';
 import { InboundAliases, OutboundAliases } from '../topic-alias.js';
 import { awaitReply, type PendingExchange, rememberMethod, runStep } from './auth.js';
@@ -378,9 +378,6 @@ function takeOver(flow: ConnectFlow): boolean {
   return true;
 }
 
-/** The username each live session was last attached with, so another user cannot inherit it. */
-const sessionOwners = new WeakMap<Session, string | undefined>();
-
 /**
  * Clean start discards the old session [MQTT-3.1.2-4]; otherwise it is resumed [MQTT-3.1.2-5], unless
  * subscriptions are authorized and it belongs to another username (they were authorized for that user).
@@ -389,12 +386,12 @@ function attachSession(flow: ConnectFlow): boolean {
   const { conn, packet } = flow;
   const { ctx } = conn;
   let session = ctx.sessions.get(flow.clientId);
-  // Only where subscriptions are authorized per user does a session belong to its username.
+  // Only where subscriptions are authorized per user does a session belong to its username. The owner is
+  // stored with the session, so this holds after a restart too.
   const otherOwner =
     ctx.auth.authorizeSubscribe !== undefined &&
-    session !== undefined &&
-    sessionOwners.has(session) &&
-    sessionOwners.get(session) !== flow.username;
+    session?.owner !== undefined &&
+    session.owner.username !== flow.username;
   if (session && (packet.cleanStart || otherOwner)) {
     ctx.endSession(session);
     session = undefined;
@@ -414,11 +411,15 @@ function attachSession(flow: ConnectFlow): boolean {
   conn.clientId = flow.clientId;
   conn.username = flow.username;
   conn.session = session;
-  // Read only where subscriptions are authorized per user: no WeakMap entry per connection otherwise.
-  if (ctx.auth.authorizeSubscribe !== undefined) sessionOwners.set(session, flow.username);
+  if (session.owner === undefined || session.owner.username !== flow.username) {
+    session.owner = flow.username === undefined ? NO_USERNAME : { username: flow.username };
+  }
   session.save();
   return true;
 }
+
+/** The owner of sessions opened without a user name (one shared object: nothing allocated per connect). */
+const NO_USERNAME: { username?: string } = Object.freeze({});
 
 /** 3.1/3.1.1 CONNACK accepted, without and with Session Present: the same four bytes for every client. */
 const CONNACK_ACCEPTED = Uint8Array.of(0x20, 0x02, 0x00, 0x00);

@@ -40,6 +40,20 @@ export const persistenceContract: readonly PersistenceContractCase[] = [
     },
   },
   {
+    name: "keeps a session's owner, with and without a user name, and no owner where none was given",
+    async run(p) {
+      const base = { protocolVersion: 5 as const, expiryInterval: 60 };
+      await p.saveSession({ ...base, clientId: 'named', owner: { username: 'alice' }, subscriptions: [] });
+      await p.saveSession({ ...base, clientId: 'anonymous', owner: {}, subscriptions: [] });
+      await p.saveSession({ ...base, clientId: 'legacy', subscriptions: [] });
+      assert.deepEqual((await p.getSession('named'))?.owner, { username: 'alice' });
+      assert.deepEqual((await p.getSession('anonymous'))?.owner, {});
+      assert.equal((await p.getSession('legacy'))?.owner, undefined);
+      const listed = new Map((await p.listSessions()).map((s) => [s.clientId, s.owner]));
+      assert.deepEqual(listed.get('named'), { username: 'alice' });
+    },
+  },
+  {
     name: 'adds, replaces and removes subscriptions of a stored session',
     async run(p) {
       await p.saveSession({

@@ -23,6 +23,11 @@ export interface StoredSession {
   expiryInterval: number;
   /** Epoch ms of the last disconnect; absent while connected. */
   disconnectedAt?: number;
+  /**
+   * Who opened the session: `{}` for a client without a user name. Where subscriptions are authorized per
+   * user, only the same user resumes it. Absent in sessions stored before it was kept (then anyone may).
+   */
+  owner?: { username?: string };
   subscriptions: StoredSubscription[];
 }
 
