@@ -37,6 +37,35 @@ describe('will messages', () => {
     await w.end();
   });
 
+  it('never publishes a will on a $SYS topic (retained or not), as it drops a client PUBLISH there', async () => {
+    started = await startBroker({ sys: { enabled: true, intervalMs: 60_000 } });
+    const subscriber = async (clientId: string, topicFilter: string) => {
+      const { client } = await RawClient.connect(started!.port, { clientId, protocolVersion: 5 });
+      client.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter, qos: 1 }] });
+      await client.expectPacket('suback');
+      return client;
+    };
+    const { client: forger } = await RawClient.connect(started.port, {
+      clientId: 'forger',
+      will: will('$SYS/broker/version', 'forged', { retain: true }),
+    });
+    const { client: honest } = await RawClient.connect(started.port, {
+      clientId: 'honest',
+      will: will('will/honest', 'gone'),
+    });
+    const sys = await subscriber('sys-watcher', '$SYS/broker/version');
+    expect(str((await sys.expectPacket('publish')).payload)).not.toBe('forged'); // the broker's own, retained
+    const wills = await subscriber('will-watcher', 'will/#');
+    forger.destroy();
+    honest.destroy();
+    // The honest will arrives; the forged one never does, live or retained.
+    expect((await wills.expectPacket('publish')).topic).toBe('will/honest');
+    expect(await sys.expectNoPacket(300)).toBeUndefined();
+    const late = await subscriber('late-watcher', '$SYS/broker/version');
+    expect(str((await late.expectPacket('publish')).payload)).not.toBe('forged');
+    await Promise.all([sys.end(), wills.end(), late.end()]);
+  });
+
   it('[MQTT-3.1.2-10] [MQTT-3.14.4-3] does not publish the will after a normal DISCONNECT', async () => {
     started = await startBroker();
     const w = await watcher(started.port);

@@ -481,7 +481,9 @@ function start(flow: ConnectFlow): boolean {
   ctx.connections.set(flow.clientId, conn);
   ctx.stats.clientsConnected++;
   ctx.stats.clientsMaximum = Math.max(ctx.stats.clientsMaximum, ctx.stats.clientsConnected);
-  if (packet.will) {
+  // Clients may not inject $SYS messages: a will there is accepted and never published, as such a
+  // PUBLISH is acknowledged and dropped (publish.ts).
+  if (packet.will && !packet.will.topic.startsWith('$SYS')) {
     const will = packet.will;
     // The will's Message Expiry Interval runs from when it is published, not from CONNECT.
     const { messageExpiryInterval, ...properties } = will.properties ?? {};
