@@ -79,6 +79,14 @@ pattern read users/%u/inbox
     expect(acl.canRead({ clientId: 'c', username: 'a/b' }, 'users/a/b/inbox')).toBe(false);
   });
 
+  it('fills %u and %c in once: a user name "%c" is not replaced by the client id, an empty one grants nothing', () => {
+    const both = new Acl(parseAcl('pattern readwrite users/%u/#\npattern read mixed/%u/%c'));
+    expect(both.canRead({ clientId: 'bob', username: '%c' }, 'users/bob/private')).toBe(false);
+    expect(both.canRead({ clientId: 'bob', username: '%c' }, 'users/%c/x')).toBe(true);
+    expect(both.canRead({ clientId: 'x', username: '' }, 'users//a')).toBe(false);
+    expect(both.canRead({ clientId: 'phone', username: 'ann' }, 'mixed/ann/phone')).toBe(true);
+  });
+
   it('decides subscriptions: inside a permission, wider than it, or outside', () => {
     expect(acl.checkSubscribe(alice, 'sensors/+/temp')).toBe('allow');
     expect(acl.checkSubscribe(alice, 'sensors/kitchen/temp')).toBe('allow');

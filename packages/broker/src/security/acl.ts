@@ -73,16 +73,20 @@ export function loadAclFile(path: string): AclConfig {
 
 /** A pattern's %u / %c filled in; undefined when it cannot apply (no username, or a value with wildcards). */
 function substitute(topic: string, subject: AclSubject): string | undefined {
-  let out = topic;
-  if (out.includes('%u')) {
-    if (subject.username === undefined || /[+#/]/.test(subject.username)) return undefined;
-    out = out.replaceAll('%u', subject.username);
-  }
-  if (out.includes('%c')) {
-    if (/[+#/]/.test(subject.clientId)) return undefined;
-    out = out.replaceAll('%c', subject.clientId);
-  }
-  return out;
+  const { username, clientId } = subject;
+  const needsUser = topic.includes('%u');
+  const needsClient = topic.includes('%c');
+  if (needsUser && !isSubstitutable(username)) return undefined;
+  if (needsClient && !isSubstitutable(clientId)) return undefined;
+  // One pass: a user name containing "%c" stays literal instead of being filled in again.
+  return needsUser || needsClient
+    ? topic.replace(/%[uc]/g, (token) => (token === '%u' ? username! : clientId))
+    : topic;
+}
+
+/** A value that can stand for one topic level: present, not empty, without wildcards or separators. */
+function isSubstitutable(value: string | undefined): value is string {
+  return value !== undefined && value !== '' && !/[+#/]/.test(value);
 }
 
 const grants = (rule: AclRule, want: 'read' | 'write') => rule.access === want || rule.access === 'readwrite';

@@ -61,6 +61,11 @@ function parseHash(hash: string): ParsedHash | undefined {
   return { N, r: R, p: P, salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
 }
 
+/** The scrypt cost (N) a hash was made with, or undefined if it is not one of ours. */
+export function hashCost(hash: string): number | undefined {
+  return parseHash(hash)?.N;
+}
+
 /** Checks a password against a hash; the key comparison is constant-time. */
 export async function verifyPassword(password: string | Uint8Array, hash: string): Promise<boolean> {
   const parsed = parseHash(hash);

@@ -1,7 +1,7 @@
 import { ReasonCode } from '@mq/codec';
 import type { AuthenticateContext, AuthHooks, AuthVerdict } from '../auth.js';
 import { Acl, type AclConfig, loadAclFile } from './acl.js';
-import { hashPassword, loadPasswordFile, verifyPassword } from './password-file.js';
+import { hashCost, hashPassword, loadPasswordFile, verifyPassword } from './password-file.js';
 
 export interface SecurityOptions {
   /** Clients with neither a username nor a valid client certificate may connect. Default true. */
@@ -18,20 +18,40 @@ const verdictDeny = (reasonCode: number, reasonString: string): AuthVerdict => (
   reasonString,
 });
 
-let dummyHash: Promise<string> | undefined;
-
 const ALLOWED: AuthVerdict = { ok: true };
 
 async function checkPassword(
   hash: string | undefined,
   password: Uint8Array | undefined,
+  dummyHash: () => Promise<string>,
 ): Promise<AuthVerdict> {
-  // Unknown users cost the same scrypt run, so timing does not reveal which names exist.
-  dummyHash ??= hashPassword('not a password');
-  const ok = await verifyPassword(password ?? new Uint8Array(0), hash ?? (await dummyHash));
+  const ok = await verifyPassword(password ?? new Uint8Array(0), hash ?? (await dummyHash()));
   return ok && hash !== undefined
     ? ALLOWED
     : verdictDeny(ReasonCode.BadUserNameOrPassword, 'bad user name or password');
+}
+
+/**
+ * Unknown users are checked against a hash of the cost most users' hashes have, so they cost the same
+ * scrypt run and timing does not reveal which names exist (a default-cost dummy took ten times longer
+ * than a file hashed at cost 1024).
+ */
+function dummyHashFor(passwords: ReadonlyMap<string, string>): () => Promise<string> {
+  let dummy: Promise<string> | undefined;
+  return () => {
+    if (dummy === undefined) {
+      const counts = new Map<number, number>();
+      for (const hash of passwords.values()) {
+        const cost = hashCost(hash);
+        if (cost !== undefined) counts.set(cost, (counts.get(cost) ?? 0) + 1);
+      }
+      let cost: number | undefined;
+      for (const [candidate, count] of counts)
+        if (cost === undefined || count > counts.get(cost)!) cost = candidate;
+      dummy = hashPassword('not a password', cost === undefined ? {} : { cost });
+    }
+    return dummy;
+  };
 }
 
 /**
@@ -49,6 +69,7 @@ export function createSecurity(options: SecurityOptions = {}): AuthHooks {
       : options.passwords instanceof Map
         ? options.passwords
         : new Map(Object.entries(options.passwords ?? {}));
+  const dummyHash = dummyHashFor(passwords);
   const acl =
     options.acl === undefined
       ? undefined
@@ -64,7 +85,7 @@ export function createSecurity(options: SecurityOptions = {}): AuthHooks {
           ? ALLOWED
           : verdictDeny(ReasonCode.NotAuthorized, 'anonymous access is not allowed');
       }
-      return checkPassword(passwords.get(ctx.username), ctx.password);
+      return checkPassword(passwords.get(ctx.username), ctx.password, dummyHash);
     },
   };
   if (acl) {
