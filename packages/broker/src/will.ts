@@ -51,6 +51,15 @@ export class WillManager {
     void this.#persistence.deleteWill(clientId);
   }
 
+  /**
+   * The session was resumed: no will of it may go out, not even one stored by another node that held the
+   * session and died (a shared store), which this broker would otherwise adopt and publish at its next start.
+   */
+  sessionResumed(clientId: string): void {
+    if (this.#pending.has(clientId)) this.cancel(clientId);
+    else void this.#persistence.deleteWill(clientId);
+  }
+
   /** The session ended: a will still waiting goes out now. */
   sessionEnded(clientId: string): void {
     const entry = this.#pending.get(clientId);

@@ -398,7 +398,7 @@ function attachSession(flow: ConnectFlow): boolean {
   }
   if (session) {
     // The session is back before its will was due: the will is not sent [MQTT-3.1.3-9].
-    ctx.wills.cancel(flow.clientId);
+    ctx.wills.sessionResumed(flow.clientId);
     if (session.expiryTimer) clearTimeout(session.expiryTimer);
     session.expiryTimer = undefined;
     session.setExpiryInterval(flow.sessionExpiry);
