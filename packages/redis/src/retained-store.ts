@@ -94,9 +94,11 @@ export class RetainedStore {
       .xrange(k.retainedLog, `(${this.#logPosition}`, '+')
       .exec();
     const current = Number(replies?.[0]?.[1] ?? 0);
-    if (current === this.#version) return;
     const entries = (replies?.[1]?.[1] ?? []) as Array<[string, string[]]>;
     const first = entries[0];
+    // Up to date only if the counter agrees and the log holds nothing newer: after Redis restarted empty
+    // the counter starts again and can land on the cached value while the contents differ.
+    if (!first && current === this.#version) return;
     // A gap (entries trimmed away, or the keys were reset) means the log cannot be replayed.
     if (!first || Number(field(first[1], 'v')) !== this.#version + 1) return this.#reload();
     for (const [id, fields] of entries) {
