@@ -21,6 +21,14 @@ function tlsSettings(listener: TlsListener, section: string): TlsSettings {
     key: readConfigured(listener.key, `${section}.key`),
   };
   if (listener.ca !== undefined) settings.ca = readConfigured(listener.ca, `${section}.ca`);
+  if (listener.requestCert && listener.ca === undefined) {
+    // Without it node checks client certificates against its public root CAs: anyone with a certificate
+    // from a public CA would get in, and with useIdentityAsUsername choose their user name.
+    throw new StartupError(
+      'ERR_CONFIG',
+      `${section}.requestCert: needs ${section}.ca, the CA that signs your clients' certificates`,
+    );
+  }
   if (listener.requestCert) {
     // The handshake completes so that a client without a valid certificate gets a CONNACK reason code.
     settings.requestCert = true;

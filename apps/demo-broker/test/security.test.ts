@@ -259,7 +259,7 @@ describe('mq-broker with TLS, a password file and an ACL', () => {
     expect(broker.logs.some((l) => l.msg === 'access: credentials required')).toBe(true);
   });
 
-  it('stops with exit code 1 naming a missing certificate or password file', async () => {
+  it('stops with exit code 1 naming a missing certificate or password file, or a requestCert without a ca', async () => {
     const missingCert = tlsConfig();
     writeFileSync(missingCert, readFileSync(missingCert, 'utf8').replace('server.crt', 'nope.crt'));
     const exit = await runCli([
@@ -274,6 +274,16 @@ describe('mq-broker with TLS, a password file and an ACL', () => {
     ]);
     expect(exit.code).toBe(1);
     expect(exit.stderr).toMatch(/listeners\.mqtts\.cert: cannot read .*nope\.crt: file not found/);
+    const noCa = await runCli([
+      '--config',
+      tlsConfig('    requestCert: true\n'),
+      '--port',
+      '0',
+      '--ws-port',
+      '0',
+    ]);
+    expect(noCa.code).toBe(1);
+    expect(noCa.stderr).toContain('listeners.mqtts.requestCert: needs listeners.mqtts.ca');
     const noFile = await runCli(['--port', '0', '--ws-port', '0', '--password-file', join(dir, 'absent')]);
     expect(noFile.code).toBe(1);
     expect(noFile.stderr).toContain('auth: file not found');
