@@ -142,7 +142,10 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
         subscriptionCount: () => this.router.index.size,
         retainedCount: () => this.persistence.countRetained(),
       },
-      (message) => this.router.publish(message),
+      (message) => {
+        // A maxTopicLevels below the depth of $SYS topics leaves those topics out instead of failing.
+        if (levelCount(message.topic) <= this.options.limits.maxTopicLevels) this.router.publish(message);
+      },
     );
   }
 
@@ -436,4 +439,10 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
 /** Creates a broker; call listen() to start it. */
 export function createBroker(options: BrokerOptions = {}): Broker {
   return new Broker(options);
+}
+
+function levelCount(topic: string): number {
+  let levels = 1;
+  for (let i = topic.indexOf('/'); i >= 0; i = topic.indexOf('/', i + 1)) levels++;
+  return levels;
 }

@@ -83,3 +83,25 @@ describe('$SYS topics', () => {
     await watcher.end();
   });
 });
+
+describe('$SYS under a small maxTopicLevels', () => {
+  it('leaves out the $SYS topics deeper than the limit instead of failing', async () => {
+    const started = await startBroker({
+      limits: { maxTopicLevels: 3 },
+      sys: { enabled: true, intervalMs: 60_000 },
+    });
+    try {
+      const { client } = await RawClient.connect(started.port, { clientId: 'shallow' });
+      client.send({
+        type: 'subscribe',
+        packetId: 1,
+        subscriptions: [{ topicFilter: '$SYS/broker/+', qos: 0 }],
+      });
+      await client.expectPacket('suback');
+      expect((await client.expectPacket('publish')).topic).toMatch(/^\$SYS\/broker\/[^/]+$/);
+      await client.end();
+    } finally {
+      await started.close();
+    }
+  });
+});

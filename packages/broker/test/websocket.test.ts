@@ -68,6 +68,13 @@ describe('WebSocket listener', () => {
     expect(broker.connections.size).toBe(0);
   });
 
+  it('rejects listen() with EADDRINUSE when the WebSocket port is taken, without an uncaught error', async () => {
+    const first = await startWs();
+    const second = createBroker({ listeners: [{ type: 'ws', port: first.port }], sys: { enabled: false } });
+    await expect(second.listen()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await second.close();
+  });
+
   it('refuses a maxMessageBytes that is not a positive integer', async () => {
     broker = createBroker({
       listeners: [{ type: 'ws', port: 0, maxMessageBytes: 0 }],

@@ -49,6 +49,9 @@ export function attachWebSocket(
     perMessageDeflate: false,
     handleProtocols: (offered) => MQTT_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
+  // ws re-emits the HTTP server's errors (EADDRINUSE at listen): serverListener already rejects listen()
+  // with them, and an 'error' event nobody listens to would end the process instead.
+  wss.on('error', () => {});
   wss.on('connection', (socket, req) => {
     const stream = new WebSocketStream(socket);
     accept(
