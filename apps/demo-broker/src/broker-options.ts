@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { type BrokerOptions, createSecurity, type TlsSettings } from '@mq/broker';
+import { createSecureContext } from 'node:tls';
+import {
+  type BrokerOptions,
+  createSecurity,
+  loadAclFile,
+  loadPasswordFile,
+  type TlsSettings,
+} from '@mq/broker';
 import type { Config, TlsListener } from './config-schema.js';
 import { StartupError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -21,6 +28,17 @@ function tlsSettings(listener: TlsListener, section: string): TlsSettings {
     key: readConfigured(listener.key, `${section}.key`),
   };
   if (listener.ca !== undefined) settings.ca = readConfigured(listener.ca, `${section}.ca`);
+  try {
+    // Checked now, naming the fields: a key that does not match its certificate, or a file that is not
+    // PEM, would otherwise surface as a bare OpenSSL message when the listener starts.
+    createSecureContext({ cert: settings.cert, key: settings.key, ...(settings.ca && { ca: settings.ca }) });
+  } catch (error) {
+    throw new StartupError(
+      'ERR_CONFIG',
+      `${section}.cert / ${section}.key: ${(error as Error).message} (${listener.cert}, ${listener.key})`,
+      { cause: error },
+    );
+  }
   if (listener.requestCert && listener.ca === undefined) {
     // Without it node checks client certificates against its public root CAs: anyone with a certificate
     // from a public CA would get in, and with useIdentityAsUsername choose their user name.
@@ -46,17 +64,24 @@ export function allowsAnonymous(config: Config): boolean {
 
 function security(config: Config): BrokerOptions['auth'] {
   const { passwordFile, aclFile } = config.auth;
+  // Each file on its own, so an error names its field and its file.
+  const passwords =
+    passwordFile === undefined ? undefined : loadNamed(passwordFile, 'auth.passwordFile', loadPasswordFile);
+  const acl = aclFile === undefined ? undefined : loadNamed(aclFile, 'auth.aclFile', loadAclFile);
+  return createSecurity({
+    allowAnonymous: allowsAnonymous(config),
+    ...(passwords !== undefined && { passwords }),
+    ...(acl !== undefined && { acl }),
+  });
+}
+
+function loadNamed<T>(path: string, key: string, load: (path: string) => T): T {
   try {
-    return createSecurity({
-      allowAnonymous: allowsAnonymous(config),
-      ...(passwordFile !== undefined && { passwords: passwordFile }),
-      ...(aclFile !== undefined && { acl: aclFile }),
-    });
+    return load(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const detail =
-      code === 'ENOENT' ? `file not found: ${(error as NodeJS.ErrnoException).path}` : String(error);
-    throw new StartupError('ERR_CONFIG', `auth: ${detail.replace(/^TypeError: /, '')}`, { cause: error });
+    const detail = code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new StartupError('ERR_CONFIG', `${key}: ${path}: ${detail}`, { cause: error });
   }
 }
 

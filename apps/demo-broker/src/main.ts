@@ -134,6 +134,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       : started);
   } catch (error) {
     logger.fatal({ err: error }, `cannot start: ${listenHint(error)}`);
+    // On stderr too, as for config errors: a --log-level silent start still says why it ended.
+    process.stderr.write(`mq-broker: cannot start: ${listenHint(error)}\n`);
     await withTimeout(broker.close(), REDIS_START_TIMEOUT_MS, 'close timed out').catch(() => {});
     process.exitCode = EXIT.failure;
     return;

@@ -259,7 +259,7 @@ describe('mq-broker with TLS, a password file and an ACL', () => {
     expect(broker.logs.some((l) => l.msg === 'access: credentials required')).toBe(true);
   });
 
-  it('stops with exit code 1 naming a missing certificate or password file, or a requestCert without a ca', async () => {
+  it('stops with exit code 1 naming a missing certificate or password file, a key that does not match, or a requestCert without a ca', async () => {
     const missingCert = tlsConfig();
     writeFileSync(missingCert, readFileSync(missingCert, 'utf8').replace('server.crt', 'nope.crt'));
     const exit = await runCli([
@@ -286,6 +286,23 @@ describe('mq-broker with TLS, a password file and an ACL', () => {
     expect(noCa.stderr).toContain('listeners.mqtts.requestCert: needs listeners.mqtts.ca');
     const noFile = await runCli(['--port', '0', '--ws-port', '0', '--password-file', join(dir, 'absent')]);
     expect(noFile.code).toBe(1);
-    expect(noFile.stderr).toContain('auth: file not found');
+    expect(noFile.stderr).toMatch(/auth\.passwordFile: .*absent: file not found/);
+    // A key that does not belong to the certificate is named at start-up, not left to OpenSSL.
+    const mismatched = tlsConfig();
+    writeFileSync(mismatched, readFileSync(mismatched, 'utf8').replace('server.key', 'client.key'));
+    const mismatch = await runCli([
+      '--config',
+      mismatched,
+      '--port',
+      '0',
+      '--ws-port',
+      '0',
+      '--log-level',
+      'silent',
+    ]);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toMatch(
+      /listeners\.mqtts\.cert \/ listeners\.mqtts\.key: .*(mismatch|key values)/,
+    );
   });
 });
