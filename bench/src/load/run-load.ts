@@ -284,30 +284,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         Math.round(
           (handshakes[Math.min(handshakes.length - 1, Math.floor(p * handshakes.length))] ?? -1000) / 1000,
         );
-      return {
-        kind: 'connections',
+      return connectionsResult({
         brokerPid: broker.pid,
         loadThreads: workers,
-        connected: opened.ready,
+        generator: 'node',
+        ready: opened.ready,
         failed: opened.failed,
         aliveAtEnd: results.reduce((sum, r) => sum + r.aliveAtEnd, 0),
         closedByBroker: results.reduce((sum, r) => sum + r.closedByBroker, 0),
-        connectS: Math.round(connectS * 1000) / 1000,
-        connectsPerS: Math.round(opened.ready / connectS),
+        connectS,
         handshakeUs: { p50: at(0.5), p99: at(0.99), max: at(1) },
         cpu,
-        generator: 'node',
-        brokerRssKbBefore: rssBefore,
-        brokerRssKbAfter: rssAfter,
-        rssBytesPerConnection:
-          rssBefore > 0 && rssAfter > 0 && opened.ready > 0
-            ? Math.round(((rssAfter - rssBefore) * 1024) / opened.ready)
-            : -1,
-        aborted: opened.failed > 0,
-        ...(opened.failed > 0 ? { abortReason: `${opened.failed} connections failed` } : {}),
-        errors: errors.total,
-        errorMessages: errors.messages(),
-      };
+        rssKb: [rssBefore, rssAfter],
+        errors,
+      });
     }
 
     // Subscribers first: every publisher starts with all subscriptions in place.
@@ -414,34 +404,63 @@ async function runNativeConns(options: LoadOptions, path: string): Promise<LoadR
       opened.errors.reduce((sum, e) => sum + e.count, 0),
     );
     if (stopped.closedByBroker > 0) errors.add(`${stopped.closedByBroker} idle connections closed by broker`);
-    const connectS = opened.elapsedNs / 1e9;
-    return {
-      kind: 'connections',
+    return connectionsResult({
       brokerPid: broker.pid,
       loadThreads: 1,
       generator: 'c',
-      connected: opened.ready,
+      ready: opened.ready,
       failed: opened.failed,
       aliveAtEnd: stopped.alive,
       closedByBroker: stopped.closedByBroker,
-      connectS: Math.round(connectS * 1000) / 1000,
-      connectsPerS: Math.round(opened.ready / connectS),
+      connectS: opened.elapsedNs / 1e9,
       handshakeUs: opened.handshakeUs,
       cpu,
-      brokerRssKbBefore: rssBefore,
-      brokerRssKbAfter: rssAfter,
-      rssBytesPerConnection:
-        rssBefore > 0 && rssAfter > 0 && opened.ready > 0
-          ? Math.round(((rssAfter - rssBefore) * 1024) / opened.ready)
-          : -1,
-      aborted: opened.failed > 0,
-      ...(opened.failed > 0 ? { abortReason: `${opened.failed} connections failed` } : {}),
-      errors: errors.total,
-      errorMessages: errors.messages(),
-    };
+      rssKb: [rssBefore, rssAfter],
+      errors,
+    });
   } finally {
     generator.kill();
   }
+}
+
+/** The record of a conns run, from what either generator measured. */
+function connectionsResult(run: {
+  brokerPid: number;
+  loadThreads: number;
+  generator: 'c' | 'node';
+  ready: number;
+  failed: number;
+  aliveAtEnd: number;
+  closedByBroker: number;
+  connectS: number;
+  handshakeUs: { p50: number; p99: number; max: number };
+  cpu: CpuUse;
+  rssKb: [before: number, after: number];
+  errors: ErrorLog;
+}): LoadResult {
+  const [before, after] = run.rssKb;
+  return {
+    kind: 'connections',
+    brokerPid: run.brokerPid,
+    loadThreads: run.loadThreads,
+    generator: run.generator,
+    connected: run.ready,
+    failed: run.failed,
+    aliveAtEnd: run.aliveAtEnd,
+    closedByBroker: run.closedByBroker,
+    connectS: Math.round(run.connectS * 1000) / 1000,
+    connectsPerS: Math.round(run.ready / run.connectS),
+    handshakeUs: run.handshakeUs,
+    cpu: run.cpu,
+    brokerRssKbBefore: before,
+    brokerRssKbAfter: after,
+    rssBytesPerConnection:
+      before > 0 && after > 0 && run.ready > 0 ? Math.round(((after - before) * 1024) / run.ready) : -1,
+    aborted: run.failed > 0,
+    ...(run.failed > 0 ? { abortReason: `${run.failed} connections failed` } : {}),
+    errors: run.errors.total,
+    errorMessages: run.errors.messages(),
+  };
 }
 
 /** Waits until every message is acknowledged and delivered, progress stalls for 3 s, or drainS passes. */
