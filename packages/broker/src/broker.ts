@@ -27,6 +27,7 @@ import { NEVER_EXPIRES, type QueueFlow, Session, type SessionDeps } from './sess
 import { type BrokerStats, createStats } from './stats.js';
 import { ConnectionSweeper } from './sweeper.js';
 import { SysPublisher } from './sys.js';
+import { isValidTopicName } from './topic.js';
 import { WillManager } from './will.js';
 
 /** Events a Broker emits, with their arguments. */
@@ -144,7 +145,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
       },
       (message) => {
         // A maxTopicLevels below the depth of $SYS topics leaves those topics out instead of failing.
-        if (levelCount(message.topic) <= this.options.limits.maxTopicLevels) this.router.publish(message);
+        if (isValidTopicName(message.topic, this.options.limits.maxTopicLevels)) this.router.publish(message);
       },
     );
   }
@@ -439,10 +440,4 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerContext 
 /** Creates a broker; call listen() to start it. */
 export function createBroker(options: BrokerOptions = {}): Broker {
   return new Broker(options);
-}
-
-function levelCount(topic: string): number {
-  let levels = 1;
-  for (let i = topic.indexOf('/'); i >= 0; i = topic.indexOf('/', i + 1)) levels++;
-  return levels;
 }
