@@ -67,37 +67,6 @@ describe('will messages', () => {
     await Promise.all([sys.end(), wills.end(), late.end()]);
   });
 
-  it('[MQTT-3.1.3-9] a resumed session deletes a will another node stored for it, so no later start publishes it', async () => {
-    // One store shared by two broker lifetimes, as cluster nodes share Redis.
-    const persistence = new MemoryPersistence();
-    started = await startBroker({ persistence });
-    const durable = {
-      clientId: 'w',
-      protocolVersion: 5 as const,
-      cleanStart: false,
-      properties: { sessionExpiryInterval: 3600 },
-    };
-    let { client } = await RawClient.connect(started.port, durable);
-    client.send({ type: 'disconnect', reasonCode: 0 });
-    await client.closed();
-    // A node that held the session and died left its delayed will in the store.
-    await persistence.putWill({
-      clientId: 'w',
-      message: { topic: 'will/w', payload: text('w is gone'), qos: 0, retain: false },
-      publishAt: Date.now() + 200,
-    });
-    ({ client } = await RawClient.connect(started.port, durable));
-    client.send({ type: 'disconnect', reasonCode: 0 });
-    await client.closed();
-    await started.close();
-    // The next start restores what the store holds; the client came back in time, so nothing is due.
-    started = await startBroker({ persistence });
-    const w = await watcher(started.port);
-    expect(await w.expectNoPacket(600)).toBeUndefined();
-    expect(await persistence.listWills()).toEqual([]);
-    await w.end();
-  });
-
   it('[MQTT-3.1.2-10] [MQTT-3.14.4-3] does not publish the will after a normal DISCONNECT', async () => {
     started = await startBroker();
     const w = await watcher(started.port);
@@ -189,6 +158,37 @@ describe('will messages', () => {
     expect(second.connack).toMatchObject({ sessionPresent: true });
     expect(await w.expectNoPacket(2500)).toBeUndefined();
     await second.client.end();
+    await w.end();
+  });
+
+  it('[MQTT-3.1.3-9] a resumed session deletes a will another node stored for it, so no later start publishes it', async () => {
+    // One store shared by two broker lifetimes, as cluster nodes share Redis.
+    const persistence = new MemoryPersistence();
+    started = await startBroker({ persistence });
+    const durable = {
+      clientId: 'w',
+      protocolVersion: 5 as const,
+      cleanStart: false,
+      properties: { sessionExpiryInterval: 3600 },
+    };
+    let { client } = await RawClient.connect(started.port, durable);
+    client.send({ type: 'disconnect', reasonCode: 0 });
+    await client.closed();
+    // A node that held the session and died left its delayed will in the store.
+    await persistence.putWill({
+      clientId: 'w',
+      message: { topic: 'will/w', payload: text('w is gone'), qos: 0, retain: false },
+      publishAt: Date.now() + 200,
+    });
+    ({ client } = await RawClient.connect(started.port, durable));
+    client.send({ type: 'disconnect', reasonCode: 0 });
+    await client.closed();
+    await started.close();
+    // The next start restores what the store holds; the client came back in time, so nothing is due.
+    started = await startBroker({ persistence });
+    const w = await watcher(started.port);
+    expect(await w.expectNoPacket(600)).toBeUndefined();
+    expect(await persistence.listWills()).toEqual([]);
     await w.end();
   });
 
