@@ -26,3 +26,8 @@ export function parseSharedFilter(filter: string): SharedFilter | undefined | nu
     return null;
   }
 }
+
+/** `$SYS/...` is the broker's own: a client's PUBLISH or will there is accepted and never routed. */
+export function isClientWritable(topic: string): boolean {
+  return !topic.startsWith('$SYS');
+}

@@ -17,7 +17,7 @@ import {
 } from '../auth.js';
 import type { Connection } from '../connection.js';
 import { NEVER_EXPIRES } from '../session.js';
-import { isValidTopicName } from '../topic.js';
+import { isClientWritable, isValidTopicName } from '../topic.js';
 import { InboundAliases, OutboundAliases } from '../topic-alias.js';
 import { awaitReply, type PendingExchange, rememberMethod, runStep } from './auth.js';
 import { toMessage } from './publish.js';
@@ -483,7 +483,7 @@ function start(flow: ConnectFlow): boolean {
   ctx.stats.clientsMaximum = Math.max(ctx.stats.clientsMaximum, ctx.stats.clientsConnected);
   // Clients may not inject $SYS messages: a will there is accepted and never published, as such a
   // PUBLISH is acknowledged and dropped (publish.ts).
-  if (packet.will && !packet.will.topic.startsWith('$SYS')) {
+  if (packet.will && isClientWritable(packet.will.topic)) {
     const will = packet.will;
     // The will's Message Expiry Interval runs from when it is published, not from CONNECT.
     const { messageExpiryInterval, ...properties } = will.properties ?? {};

@@ -14,7 +14,7 @@ import type { Connection } from '../connection.js';
 import { BrokerProtocolError, protocolViolation } from '../errors.js';
 import type { Message } from '../message.js';
 import { WindowCounter } from '../rate-limit.js';
-import { isValidTopicName } from '../topic.js';
+import { isClientWritable, isValidTopicName } from '../topic.js';
 
 /**
  * Inbound PUBLISH: resolve the topic alias, check limits, authorize, route, acknowledge. QoS 2 packet
@@ -62,7 +62,7 @@ function routeAndAck(conn: Connection, packet: PublishPacket, topic: string, ref
   const { ctx } = conn;
   const packetId = packet.packetId ?? 0;
   // Clients may not inject $SYS messages; they are acknowledged and dropped, as Mosquitto does.
-  const route = refusal.ok && !topic.startsWith('$SYS');
+  const route = refusal.ok && isClientWritable(topic);
   const message = route ? toMessage(packet, packet.properties, conn.clientId, topic) : undefined;
   if (packet.qos === 2 && refusal.ok && ctx.persistence.atomically !== undefined) {
     // The routed copies and the packet id are stored together. Stored apart, a crash between them
